@@ -1,0 +1,66 @@
+from django.contrib.auth.models import User
+from rest_framework import serializers
+
+from core.roles import ROLE_NAMES
+
+
+class TokenObtainInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+
+
+class TokenObtainOutputSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+def _roles_of(user: User) -> list[str]:
+    # Reads the prefetched groups: no query per user in a list.
+    return sorted(g.name for g in user.groups.all() if g.name in ROLE_NAMES)
+
+
+class MeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    roles = serializers.SerializerMethodField()
+    is_admin = serializers.BooleanField(source="is_staff")
+
+    def get_roles(self, user: User) -> list[str]:
+        return _roles_of(user)
+
+
+class UserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    roles = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField()
+    is_staff = serializers.BooleanField()
+    date_joined = serializers.DateTimeField()
+
+    def get_roles(self, user: User) -> list[str]:
+        return _roles_of(user)
+
+
+class UserCreateInputSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, min_length=8, max_length=4096
+    )
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=ROLE_NAMES), required=False, default=list
+    )
+    is_active = serializers.BooleanField(required=False, default=True)
+
+    def validate_username(self, value: str) -> str:
+        if User.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError("A user with this username already exists.")
+        return value
+
+
+class UserUpdateInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, allow_blank=True)
+    password = serializers.CharField(write_only=True, required=False, min_length=8, max_length=4096)
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=ROLE_NAMES), required=False)
+    is_active = serializers.BooleanField(required=False)

@@ -1,0 +1,192 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Job(models.Model):
+    class Seniority(models.TextChoices):
+        JUNIOR = "junior"
+        MID = "mid"
+        SENIOR = "senior"
+        STAFF = "staff"
+        PRINCIPAL = "principal"
+
+    title = models.CharField(max_length=200)
+    seniority = models.CharField(max_length=20, choices=Seniority.choices, default=Seniority.MID)
+    hiring_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs_managed"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Candidate(models.Model):
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True, default="")
+    external_id = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="candidate_unique_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LoopTemplate(models.Model):
+    name = models.CharField(max_length=200)
+    job = models.ForeignKey(Job, on_delete=models.PROTECT, related_name="loop_templates")
+    session_count = models.PositiveSmallIntegerField()
+    session_minutes = models.PositiveSmallIntegerField()
+    interviewers_per_session = models.PositiveSmallIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session_count__gte=1) & Q(session_count__lte=20),
+                name="template_session_count_1_20",
+            ),
+            models.CheckConstraint(
+                condition=Q(session_minutes__gte=5) & Q(session_minutes__lte=240),
+                name="template_session_minutes_5_240",
+            ),
+            models.CheckConstraint(
+                condition=Q(interviewers_per_session__gte=1) & Q(interviewers_per_session__lte=4),
+                name="template_interviewers_per_session_1_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LevelQuota(models.Model):
+    """How many questions of one level a loop built from the template has."""
+
+    template = models.ForeignKey(LoopTemplate, on_delete=models.CASCADE, related_name="quotas")
+    level = models.ForeignKey("questionbank.Level", on_delete=models.PROTECT, related_name="+")
+    count = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["template_id", "level__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "level"], name="quota_unique_level"),
+        ]
+
+
+class Loop(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        SCHEDULED = "scheduled"
+        COMPLETED = "completed"
+        CANCELLED = "cancelled"
+
+    class Decision(models.TextChoices):
+        HIRE = "hire"
+        NO_HIRE = "no_hire"
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="loops")
+    template = models.ForeignKey(LoopTemplate, on_delete=models.PROTECT, related_name="loops")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    seed = models.BigIntegerField()
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True, default="")
+    decision_note = models.TextField(blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    balance = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["candidate", "status"])]
+
+    def __str__(self) -> str:
+        return f"Loop {self.pk} for {self.candidate_id}"
+
+
+class InterviewSession(models.Model):
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="sessions")
+    order = models.PositiveSmallIntegerField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    interviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="SessionInterviewer", related_name="interview_sessions"
+    )
+
+    class Meta:
+        ordering = ["loop_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["loop", "order"], name="session_unique_order"),
+        ]
+
+
+class SessionInterviewer(models.Model):
+    """An interviewer of a session; the one with position 1 leads, the others shadow.
+
+    `loop` repeats the session's loop so the database itself forbids an interviewer in two
+    sessions of one loop.
+    """
+
+    session = models.ForeignKey(
+        InterviewSession, on_delete=models.CASCADE, related_name="session_interviewers"
+    )
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="+")
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["session_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "interviewer"], name="session_unique_interviewer"
+            ),
+            models.UniqueConstraint(fields=["loop", "interviewer"], name="loop_unique_interviewer"),
+        ]
+        indexes = [models.Index(fields=["interviewer", "loop"])]
+
+
+class SessionQuestion(models.Model):
+    """A question asked in a session; `loop` is repeated so a loop never asks it twice."""
+
+    session = models.ForeignKey(
+        InterviewSession, on_delete=models.CASCADE, related_name="session_questions"
+    )
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(
+        "questionbank.Question", on_delete=models.PROTECT, related_name="session_questions"
+    )
+    order = models.PositiveSmallIntegerField()
+    estimated_minutes = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["session_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["loop", "question"], name="loop_unique_question"),
+            models.UniqueConstraint(fields=["session", "order"], name="session_question_order"),
+        ]

@@ -1,0 +1,73 @@
+"""Named users, so that permission tests read like sentences."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+
+def _user_with_roles(username: str, *roles: str, is_staff: bool = False) -> User:
+    user = UserFactory(username=username, is_staff=is_staff)
+    user.groups.add(*Group.objects.filter(name__in=roles))
+    return user
+
+
+@pytest.fixture
+def hiring_manager(db) -> User:
+    return _user_with_roles("hannah_hm", "hiring_manager")
+
+
+@pytest.fixture
+def interviewer(db) -> User:
+    return _user_with_roles("ivan_interviewer", "interviewer")
+
+
+@pytest.fixture
+def other_interviewer(db) -> User:
+    return _user_with_roles("olga_interviewer", "interviewer")
+
+
+@pytest.fixture
+def recruiter(db) -> User:
+    return _user_with_roles("rita_recruiter", "recruiter")
+
+
+@pytest.fixture
+def outsider(db) -> User:
+    """Signed in, but holds no role."""
+    return _user_with_roles("oscar_outsider")
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return _user_with_roles("ada_admin", is_staff=True)
+
+
+@pytest.fixture
+def anonymous_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> an APIClient that sends that user's token."""
+
+    def make(user: User | None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            from rest_framework.authtoken.models import Token
+
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def seed_bank(db):
+    """The real question bank of fixtures/questionbank.json."""
+    from django.core.management import call_command
+
+    call_command("loaddata", "fixtures/questionbank.json", verbosity=0)

@@ -1,0 +1,163 @@
+"""factory_boy factories for every model the tests build."""
+
+import factory
+from django.contrib.auth.models import User
+
+from interviews.models import (
+    Candidate,
+    InterviewSession,
+    Job,
+    LevelQuota,
+    Loop,
+    LoopTemplate,
+    SessionInterviewer,
+    SessionQuestion,
+)
+from questionbank.models import Competency, Level, Question, RubricCriterion
+from scoring.models import CriterionRating, Scorecard
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("correct horse battery")
+
+
+class LevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Level
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"level-{n}")
+    name = factory.LazyAttribute(lambda lv: lv.slug.replace("-", " ").title())
+    order = factory.Sequence(lambda n: n + 1)
+
+
+class CompetencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Competency
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"competency-{n}")
+    name = factory.LazyAttribute(lambda c: c.slug.replace("-", " ").title())
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    slug = factory.Sequence(lambda n: f"question-{n}")
+    level = factory.SubFactory(LevelFactory)
+    prompt = factory.Sequence(lambda n: f"How would you approach problem number {n}?")
+    hint = factory.Sequence(lambda n: f"A strong answer to problem {n} covers the basics.")
+    estimated_minutes = 10
+
+
+class RubricCriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RubricCriterion
+
+    question = factory.SubFactory(QuestionFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    text = factory.Sequence(lambda n: f"Covers point {n}")
+    weight = 1.0
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Job
+
+    title = "AI North Star Metric Analyst"
+    seniority = Job.Seniority.SENIOR
+    hiring_manager = factory.SubFactory(UserFactory)
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Candidate
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"candidate{n}@example.com")
+    external_id = factory.Sequence(lambda n: f"ext-{n}")
+
+
+class LoopTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoopTemplate
+
+    name = "Onsite"
+    job = factory.SubFactory(JobFactory)
+    session_count = 2
+    session_minutes = 60
+    interviewers_per_session = 1
+
+
+class LevelQuotaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LevelQuota
+
+    template = factory.SubFactory(LoopTemplateFactory)
+    level = factory.SubFactory(LevelFactory)
+    count = 1
+
+
+class LoopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Loop
+
+    candidate = factory.SubFactory(CandidateFactory)
+    template = factory.SubFactory(LoopTemplateFactory)
+    status = Loop.Status.SCHEDULED
+    seed = 1
+
+
+class InterviewSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InterviewSession
+
+    loop = factory.SubFactory(LoopFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    duration_minutes = 60
+
+
+class SessionInterviewerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionInterviewer
+
+    session = factory.SubFactory(InterviewSessionFactory)
+    loop = factory.LazyAttribute(lambda si: si.session.loop)
+    interviewer = factory.SubFactory(UserFactory)
+    position = 1
+
+
+class SessionQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionQuestion
+
+    session = factory.SubFactory(InterviewSessionFactory)
+    loop = factory.LazyAttribute(lambda sq: sq.session.loop)
+    question = factory.SubFactory(QuestionFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    estimated_minutes = 10
+
+
+class ScorecardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Scorecard
+
+    session = factory.SubFactory(InterviewSessionFactory)
+    loop = factory.LazyAttribute(lambda sc: sc.session.loop)
+    interviewer = factory.SubFactory(UserFactory)
+
+
+class CriterionRatingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CriterionRating
+
+    scorecard = factory.SubFactory(ScorecardFactory)
+    criterion = factory.SubFactory(RubricCriterionFactory)
+    rating = 3
