@@ -222,7 +222,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"ServiceStatusEnum": ["ok", "unavailable"]},
 }
 
 # Celery: with no broker configured, tasks run in-process (eagerly) so a laptop needs no Redis.

@@ -21,7 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger(__name__)
 
 
-class ErrorCode(str, enum.Enum):
+class ErrorCode(enum.StrEnum):
     VALIDATION_ERROR = "validation_error"
     MALFORMED_REQUEST = "malformed_request"
     NOT_AUTHENTICATED = "not_authenticated"
@@ -90,10 +90,7 @@ def _validation_message(fields: dict[str, list[str]]) -> str:
         return "The request is invalid."
     first_field, messages = next(iter(fields.items()))
     first = messages[0] if messages else "is invalid"
-    if first_field == "non_field_errors":
-        lead = first
-    else:
-        lead = f"{first_field}: {first}"
+    lead = first if first_field == "non_field_errors" else f"{first_field}: {first}"
     if len(fields) > 1:
         return f"{len(fields)} fields are invalid; fix them and send again. First, {lead}"
     return lead
@@ -137,7 +134,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             headers=exc.headers,
         )
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("Not found.")
+        exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):

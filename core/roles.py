@@ -5,7 +5,7 @@ import enum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     HIRING_MANAGER = "hiring_manager"
     INTERVIEWER = "interviewer"
     RECRUITER = "recruiter"

@@ -1,1 +1,15 @@
-urlpatterns: list = []
+from django.urls import path
+
+from questionbank.apis import (
+    CompetencyListCreateApi,
+    LevelListCreateApi,
+    QuestionDetailApi,
+    QuestionListCreateApi,
+)
+
+urlpatterns = [
+    path("levels/", LevelListCreateApi.as_view(), name="level-list"),
+    path("competencies/", CompetencyListCreateApi.as_view(), name="competency-list"),
+    path("questions/", QuestionListCreateApi.as_view(), name="question-list"),
+    path("questions/<int:pk>/", QuestionDetailApi.as_view(), name="question-detail"),
+]

@@ -7,6 +7,16 @@ from rest_framework.test import APIClient
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def _user_with_roles(username: str, *roles: str, is_staff: bool = False) -> User:
     user = UserFactory(username=username, is_staff=is_staff)
     user.groups.add(*Group.objects.filter(name__in=roles))

@@ -1,0 +1,126 @@
+from rest_framework import serializers
+
+from questionbank.models import Competency, Level
+
+
+class LevelOutputSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    order = serializers.IntegerField()
+    question_count = serializers.IntegerField(read_only=True, default=0)
+
+
+class LevelInputSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=50)
+    name = serializers.CharField(max_length=100)
+    order = serializers.IntegerField(min_value=0, max_value=1000)
+
+    def validate_slug(self, value: str) -> str:
+        if Level.objects.filter(slug=value).exists():
+            raise serializers.ValidationError(f"A level with slug '{value}' already exists.")
+        return value
+
+    def validate_name(self, value: str) -> str:
+        if Level.objects.filter(name__iexact=value).exists():
+            raise serializers.ValidationError(f"A level named '{value}' already exists.")
+        return value
+
+
+class CompetencyOutputSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    question_count = serializers.IntegerField(read_only=True, default=0)
+
+
+class CompetencyInputSerializer(serializers.Serializer):
+    slug = serializers.SlugField(max_length=50)
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate_slug(self, value: str) -> str:
+        if Competency.objects.filter(slug=value).exists():
+            raise serializers.ValidationError(f"A competency with slug '{value}' already exists.")
+        return value
+
+
+class RubricCriterionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField()
+    text = serializers.CharField()
+    weight = serializers.FloatField()
+
+
+class RubricCriterionInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=1000)
+    weight = serializers.FloatField(required=False, default=1.0, min_value=0.1, max_value=100)
+
+
+class QuestionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    level = serializers.CharField(source="level_id")
+    prompt = serializers.CharField()
+    hint = serializers.CharField()
+    competencies = serializers.SerializerMethodField()
+    estimated_minutes = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+    rubric = RubricCriterionOutputSerializer(many=True, source="active_criteria")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_competencies(self, question) -> list[str]:
+        return [c.slug for c in question.competencies.all()]
+
+
+class _QuestionFieldsMixin(serializers.Serializer):
+    def validate_level(self, value: str) -> str:
+        if not Level.objects.filter(slug=value).exists():
+            known = ", ".join(Level.objects.values_list("slug", flat=True))
+            raise serializers.ValidationError(f"Unknown level '{value}'. Known levels: {known}.")
+        return value
+
+    def validate_competencies(self, value: list[str]) -> list[str]:
+        unique = list(dict.fromkeys(value))
+        known = set(Competency.objects.filter(slug__in=unique).values_list("slug", flat=True))
+        missing = [slug for slug in unique if slug not in known]
+        if missing:
+            raise serializers.ValidationError(
+                f"Unknown competencies: {', '.join(missing)}. See GET /api/v1/competencies/."
+            )
+        return unique
+
+    def validate_rubric(self, value: list[dict]) -> list[dict]:
+        if not value:
+            raise serializers.ValidationError("A question needs at least one rubric criterion.")
+        texts = [item["text"].strip().lower() for item in value]
+        if len(set(texts)) != len(texts):
+            raise serializers.ValidationError("Two rubric criteria have the same text.")
+        # A partial update skips nested defaults, so fill the weight here.
+        return [{"text": item["text"], "weight": item.get("weight", 1.0)} for item in value]
+
+
+class QuestionCreateInputSerializer(_QuestionFieldsMixin):
+    slug = serializers.SlugField(max_length=100, required=False)
+    level = serializers.CharField(max_length=50)
+    prompt = serializers.CharField(max_length=4000)
+    hint = serializers.CharField(max_length=8000)
+    competencies = serializers.ListField(
+        child=serializers.SlugField(max_length=50), required=False, default=list, max_length=20
+    )
+    estimated_minutes = serializers.IntegerField(min_value=1, max_value=240, default=10)
+    is_active = serializers.BooleanField(default=True)
+    rubric = RubricCriterionInputSerializer(many=True, max_length=50)
+
+
+class QuestionUpdateInputSerializer(_QuestionFieldsMixin):
+    slug = serializers.SlugField(max_length=100, required=False)
+    level = serializers.CharField(max_length=50, required=False)
+    prompt = serializers.CharField(max_length=4000, required=False)
+    hint = serializers.CharField(max_length=8000, required=False)
+    competencies = serializers.ListField(
+        child=serializers.SlugField(max_length=50), required=False, max_length=20
+    )
+    estimated_minutes = serializers.IntegerField(min_value=1, max_value=240, required=False)
+    is_active = serializers.BooleanField(required=False)
+    rubric = RubricCriterionInputSerializer(many=True, required=False, max_length=50)
