@@ -22,7 +22,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: venv
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py loaddata fixtures/questionbank.json
+	$(PY) manage.py load_question_bank
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py runserver 127.0.0.1:8000
 
