@@ -135,10 +135,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if env_bool("DB_POOL", False):
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # CONN_HEALTH_CHECKS makes Django pass the pool a check, so a connection dropped by a
+        # restart is replaced before a request gets it.
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DB_POOL_MIN", 2, minimum=1),
             "max_size": env_int("DB_POOL_MAX", 10, minimum=1),
-            "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1),
+            # Seconds a request waits for a connection before its 503. A sync worker uses one
+            # connection at a time, so only an unreachable database makes it wait at all: keep
+            # it short, or every worker hangs for this long per request during an outage.
+            "timeout": env_int("DB_POOL_TIMEOUT", 3, minimum=1),
+            # psycopg retries a failed connect with doubling waits (1, 2, 4, 8 s...) for this
+            # long, then gives up and the next request starts afresh. Short, so the pool is back
+            # within seconds of the database however long it was down
+            # (bench/drill_postgres_restart.py).
+            "reconnect_timeout": env_int("DB_POOL_RECONNECT_TIMEOUT", 5, minimum=1),
         }
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -139,6 +139,18 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         return request_too_large_response()
+    elif isinstance(exc, IntegrityError):
+        # A database rule caught what the Python checks did not (usually two requests racing):
+        # nothing was written, and the client can re-read and retry.
+        logger.warning("integrity error answered as 409: %s", exc)
+        return Response(
+            error_body(
+                ErrorCode.CONFLICT,
+                "This conflicts with data that already exists (perhaps a simultaneous request); "
+                "nothing was saved. Re-read the resource and try again.",
+            ),
+            status=status.HTTP_409_CONFLICT,
+        )
     elif isinstance(exc, (OperationalError, InterfaceError)):
         logger.warning("database unavailable: %s", exc)
         return Response(

@@ -38,7 +38,7 @@ def user_create(
     *,
     actor: User | None,
     username: str,
-    password: str | None,
+    password: str | None = None,
     email: str = "",
     roles: Iterable[str] = (),
     is_active: bool = True,

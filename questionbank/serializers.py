@@ -43,6 +43,11 @@ class CompetencyInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"A competency with slug '{value}' already exists.")
         return value
 
+    def validate_name(self, value: str) -> str:
+        if Competency.objects.filter(name__iexact=value).exists():
+            raise serializers.ValidationError(f"A competency named '{value}' already exists.")
+        return value
+
 
 class RubricCriterionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
