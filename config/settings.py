@@ -236,7 +236,14 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.add_error_responses",
     ],
-    "ENUM_NAME_OVERRIDES": {"ServiceStatusEnum": ["ok", "unavailable"]},
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceStatusEnum": ["ok", "unavailable"],
+        "LoopStatusEnum": "interviews.models.Loop.Status",
+        "ScorecardStatusEnum": "scoring.models.Scorecard.Status",
+        "CalibrationReportStatusEnum": "scoring.models.CalibrationReport.Status",
+        "RecommendationEnum": "scoring.models.Recommendation",
+        "LoopDecisionEnum": "interviews.models.Loop.Decision",
+    },
 }
 
 # Celery: with no broker configured, tasks run in-process (eagerly) so a laptop needs no Redis.

@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from rest_framework import pagination
 
 from core.errors import ApplicationError, ErrorCode
@@ -39,7 +38,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 "required": False,
                 "in": "query",
                 "description": "Page number, from 1.",
-                "schema": {"type": OpenApiTypes.INT.name.lower(), "minimum": 1},
+                "schema": {"type": "integer", "minimum": 1},
             },
             {
                 "name": self.page_size_query_param,

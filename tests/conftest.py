@@ -8,6 +8,12 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """The default hasher is deliberately slow; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters live in the cache: each test starts with none."""
     from django.core.cache import cache
@@ -19,7 +25,8 @@ def _fresh_cache():
 
 def _user_with_roles(username: str, *roles: str, is_staff: bool = False) -> User:
     user = UserFactory(username=username, is_staff=is_staff)
-    user.groups.add(*Group.objects.filter(name__in=roles))
+    # get_or_create: a transactional test's flush removes the groups the data migration made.
+    user.groups.add(*[Group.objects.get_or_create(name=role)[0] for role in roles])
     return user
 
 

@@ -1,0 +1,166 @@
+"""Calibration report benchmark: the task's wall time and peak memory against the SQL floor.
+
+For each database (filled beforehand by `manage.py generate_synthetic_data`), this script
+  1. times the floor: one plain SQL query that reads every submitted rating once with its
+     interviewer (the join the report needs) and averages per interviewer (best of --repeat);
+  2. runs the report task body (`calibration_report_run_task`) in a fresh subprocess per run and
+     reports its wall time, the part spent loading arrays, and the subprocess's peak RSS
+     (ru_maxrss: everything the process held, Django, numpy and scipy included).
+
+    DATABASE_URL is given per database:
+    .venv/bin/python bench/calibration_report_bench.py \
+        --db 100k=postgres://postgres:postgres@127.0.0.1:5432/interview_loops_reports_bench100k \
+        --db 1m=postgres://postgres:postgres@127.0.0.1:5432/interview_loops_reports_bench1m
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR_SQL = (
+    "SELECT s.interviewer_id, avg(r.rating) FROM scoring_criterionrating r "
+    "JOIN scoring_scorecard s ON s.id = r.scorecard_id "
+    "WHERE s.status = 'submitted' GROUP BY s.interviewer_id"
+)
+
+
+def child() -> None:
+    """Run one report in this process and print its figures as JSON."""
+    import resource
+
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.pop("CELERY_BROKER_URL", None)
+    import django
+
+    django.setup()
+    from scoring import report_services
+    from scoring.models import CalibrationReport
+    from scoring.tasks import calibration_report_run_task
+
+    loading = {}
+    load = report_services.calibration_inputs_load
+
+    def timed_load(**kwargs):
+        started = time.perf_counter()
+        inputs = load(**kwargs)
+        loading["seconds"] = time.perf_counter() - started
+        return inputs
+
+    report_services.calibration_inputs_load = timed_load
+    baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = CalibrationReport.objects.create(filters={})
+    started = time.perf_counter()
+    calibration_report_run_task(report.pk)
+    wall = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report.refresh_from_db()
+    summary = (report.result or {}).get("summary", {})
+    CalibrationReport.objects.filter(pk=report.pk).delete()
+    print(
+        json.dumps(
+            {
+                "status": report.status,
+                "error": report.error,
+                "wall_seconds": wall,
+                "load_seconds": loading.get("seconds"),
+                "peak_rss_mib": peak_kib / 1024,
+                "baseline_rss_mib": baseline_kib / 1024,
+                "ratings": summary.get("ratings"),
+                "scorecards": summary.get("scorecards"),
+                "interviewers": summary.get("interviewers"),
+            }
+        )
+    )
+
+
+def floor_seconds(database_url: str, repeat: int) -> float:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        times = []
+        for _ in range(repeat + 1):  # the first run warms the cache and is dropped
+            started = time.perf_counter()
+            conn.execute(FLOOR_SQL).fetchall()
+            times.append(time.perf_counter() - started)
+    return min(times[1:])
+
+
+def run_report(database_url: str) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("CELERY_BROKER_URL", None)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--db", action="append", default=[], help="label=DATABASE_URL")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if args.child:
+        child()
+        return
+    rows = []
+    for spec in args.db:
+        label, url = spec.split("=", 1)
+        floor = floor_seconds(url, args.repeat)
+        runs = [run_report(url) for _ in range(args.repeat)]
+        failed = [r for r in runs if r["status"] != "succeeded"]
+        if failed:
+            raise SystemExit(f"{label}: report failed: {failed[0]['error']}")
+        wall = statistics.median(r["wall_seconds"] for r in runs)
+        rows.append(
+            {
+                "label": label,
+                "ratings": runs[0]["ratings"],
+                "scorecards": runs[0]["scorecards"],
+                "interviewers": runs[0]["interviewers"],
+                "floor_s": floor,
+                "task_s": wall,
+                "task_runs_s": [round(r["wall_seconds"], 2) for r in runs],
+                "load_s": statistics.median(r["load_seconds"] for r in runs),
+                "peak_mib": max(r["peak_rss_mib"] for r in runs),
+                "baseline_mib": runs[0]["baseline_rss_mib"],
+                "x_floor": wall / floor,
+            }
+        )
+        print(json.dumps(rows[-1]), file=sys.stderr)
+    print(
+        "| data | ratings | scorecards | interviewers | SQL floor | task (median) | "
+        "of which loading | peak RSS (baseline) | task / floor |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['label']} | {row['ratings']:,} | {row['scorecards']:,} | "
+            f"{row['interviewers']} | {row['floor_s']:.3f} s | {row['task_s']:.2f} s "
+            f"(runs {row['task_runs_s']}) | {row['load_s']:.2f} s | "
+            f"{row['peak_mib']:.0f} MiB ({row['baseline_mib']:.0f}) | {row['x_floor']:.1f}x |"
+        )
+    if len(rows) == 2:
+        small, large = rows
+        print(
+            f"\n{large['ratings'] / small['ratings']:.1f}x the ratings took "
+            f"{large['task_s'] / small['task_s']:.1f}x as long."
+        )
+
+
+if __name__ == "__main__":
+    main()

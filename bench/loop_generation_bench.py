@@ -1,0 +1,183 @@
+"""Loop generation benchmark: server-side time of POST /api/v1/loops/ (10 questions, 4 sessions).
+
+Runs the request in-process through django.test.Client against PostgreSQL, so the time measured is
+the time inside the request (URL routing, authentication, validation, the generator's queries, the
+generator itself, the writes and the response), without network or HTTP server overhead. Measures
+200 generations with the seed bank (50 questions) and 200 with a synthetic bank of 10,000
+questions, reporting median and p95, and the number of SQL queries per generation at both sizes.
+
+Usage (from the project root):
+    .venv/bin/python bench/loop_generation_bench.py [--runs 200] [--synthetic 10000]
+
+Without DATABASE_URL it drops and recreates its own database `interview_loops_bench_loops` on
+127.0.0.1:5432 (user postgres). With DATABASE_URL it migrates that database and adds its rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "interview_loops_bench_loops"
+DEFAULT_SERVER = "postgres://postgres:postgres@127.0.0.1:5432"
+
+QUOTAS = {
+    "beginner": 1,
+    "intermediate": 2,
+    "advanced": 2,
+    "scenario-based": 2,
+    "ai-workflow-tools": 2,
+    "behavioral": 1,
+}
+
+
+def _prepare_environment() -> None:
+    if "DATABASE_URL" not in os.environ:
+        import psycopg
+
+        with psycopg.connect(f"{DEFAULT_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DEFAULT_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DEFAULT_DB}"')
+        os.environ["DATABASE_URL"] = f"{DEFAULT_SERVER}/{DEFAULT_DB}"
+    # Production-like settings: DEBUG off (no query log), no HTTPS redirect for the test client,
+    # and a write limit the benchmark cannot reach.
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    os.environ.setdefault("THROTTLE_USER_WRITES", "1000000/min")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--synthetic", type=int, default=10_000)
+    args = parser.parse_args()
+
+    _prepare_environment()
+    import django
+
+    django.setup()
+
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.authtoken.models import Token
+
+    from interviews.models import Candidate, Job, LevelQuota, Loop, LoopTemplate
+    from questionbank.models import Competency, Question
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("loaddata", "fixtures/questionbank.json", verbosity=0)
+
+    tag = secrets.token_hex(3)
+    manager = User.objects.create_user(f"bench-hm-{tag}", password=None)
+    manager.groups.add(Group.objects.get(name="hiring_manager"))
+    pool = []
+    for n in range(8):
+        user = User.objects.create_user(f"bench-interviewer-{tag}-{n}", password=None)
+        user.groups.add(Group.objects.get(name="interviewer"))
+        pool.append(user.pk)
+    job = Job.objects.create(title="Benchmark job", hiring_manager=manager)
+    template = LoopTemplate.objects.create(
+        name="Benchmark onsite", job=job, session_count=4, session_minutes=60
+    )
+    LevelQuota.objects.bulk_create(
+        LevelQuota(template=template, level_id=slug, count=n) for slug, n in QUOTAS.items()
+    )
+    token = Token.objects.create(user=manager).key
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+
+    def generate_once(seed: int) -> tuple[float, int]:
+        candidate = Candidate.objects.create(name=f"Bench candidate {seed}")
+        body = {
+            "candidate": candidate.pk,
+            "template": template.pk,
+            "interviewers": pool,
+            "seed": seed,
+        }
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.post("/api/v1/loops/", body, content_type="application/json")
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 201:
+            raise SystemExit(f"generation failed: {response.status_code} {response.content!r}")
+        return elapsed, len(queries.captured_queries)
+
+    def phase(label: str) -> dict:
+        Loop.objects.filter(template=template).delete()
+        bank = Question.objects.filter(is_active=True, level_id__in=list(QUOTAS)).count()
+        for seed in range(5):  # warm-up: connection, caches, code paths
+            generate_once(10_000 + seed)
+        Loop.objects.filter(template=template).delete()
+        # Query counts are taken with a query log, timings without one (DEBUG is off).
+        counts = {generate_once(20_000 + seed)[1] for seed in range(3)}
+        Loop.objects.filter(template=template).delete()
+        times = []
+        for seed in range(args.runs):
+            candidate = Candidate.objects.create(name=f"Bench candidate t{seed}")
+            body = {
+                "candidate": candidate.pk,
+                "template": template.pk,
+                "interviewers": pool,
+                "seed": seed,
+            }
+            started = time.perf_counter()
+            response = client.post("/api/v1/loops/", body, content_type="application/json")
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 201, response.content
+        return {
+            "label": label,
+            "bank": bank,
+            "median": statistics.median(times),
+            "p95": _percentile(times, 0.95),
+            "queries": sorted(counts),
+        }
+
+    results = [phase("seed bank")]
+
+    competencies = list(Competency.objects.values_list("slug", flat=True))
+    levels = list(QUOTAS)
+    created = Question.objects.bulk_create(
+        Question(
+            slug=f"bench-{tag}-{n}",
+            level_id=levels[n % len(levels)],
+            prompt=f"Synthetic question {n}",
+            hint="A synthetic hint.",
+            estimated_minutes=5 + n % 8,
+        )
+        for n in range(args.synthetic - Question.objects.filter(is_active=True).count())
+    )
+    through = Question.competencies.through
+    through.objects.bulk_create(
+        through(question_id=q.pk, competency_id=competencies[i % len(competencies)])
+        for i, q in enumerate(created)
+    )
+    results.append(phase(f"synthetic bank ({args.synthetic:,} questions)"))
+
+    print(f"{'bank':<36}{'questions':>10}{'median ms':>11}{'p95 ms':>9}  queries/generation")
+    for r in results:
+        print(
+            f"{r['label']:<36}{r['bank']:>10}{r['median']:>11.1f}{r['p95']:>9.1f}  "
+            f"{', '.join(map(str, r['queries']))}"
+        )
+
+
+if __name__ == "__main__":
+    main()

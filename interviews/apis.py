@@ -1,0 +1,347 @@
+"""Planning endpoints: jobs, candidates, loop templates, loops and the interviewer's kit."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from core.errors import ApplicationError, ErrorCode
+from core.idempotency import idempotent
+from core.permissions import RolePermission
+from core.roles import Role
+from interviews import selectors, services
+from interviews.filters import LoopFilter, LoopTemplateFilter, MySessionFilter
+from interviews.models import Candidate, InterviewSession, Job, Loop, LoopTemplate
+from interviews.serializers import (
+    CandidateCreateInputSerializer,
+    CandidateOutputSerializer,
+    CandidateUpdateInputSerializer,
+    JobCreateInputSerializer,
+    JobOutputSerializer,
+    JobUpdateInputSerializer,
+    LoopDecisionInputSerializer,
+    LoopGenerateInputSerializer,
+    LoopOutputSerializer,
+    LoopScheduleInputSerializer,
+    LoopSwapInputSerializer,
+    LoopTemplateCreateInputSerializer,
+    LoopTemplateOutputSerializer,
+    LoopTemplateUpdateInputSerializer,
+    MySessionOutputSerializer,
+)
+
+ALL_ROLES = (Role.HIRING_MANAGER, Role.INTERVIEWER, Role.RECRUITER)
+DELETED = OpenApiResponse(description="Deleted.")
+
+
+def _valid(serializer_class, request, **context):
+    body = serializer_class(data=request.data, context={"request": request, **context})
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+class PlanningView(generics.GenericAPIView):
+    permission_classes = [RolePermission]
+    read_roles = ALL_ROLES
+    write_roles = (Role.HIRING_MANAGER,)
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+class JobListCreateView(PlanningView):
+    serializer_class = JobOutputSerializer
+
+    def get_queryset(self):
+        return selectors.job_list()
+
+    @extend_schema(responses={200: JobOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(JobOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=JobCreateInputSerializer, responses={201: JobOutputSerializer})
+    @idempotent
+    def post(self, request):
+        body = _valid(JobCreateInputSerializer, request)
+        body.setdefault("hiring_manager", request.user)
+        job = services.job_create(actor=request.user, **body)
+        return Response(JobOutputSerializer(job).data, status=status.HTTP_201_CREATED)
+
+
+class JobDetailView(PlanningView):
+    serializer_class = JobOutputSerializer
+
+    def get_object(self) -> Job:
+        return get_object_or_404(selectors.job_list(), pk=self.kwargs["pk"])
+
+    @extend_schema(responses={200: JobOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(JobOutputSerializer(self.get_object()).data)
+
+    @extend_schema(request=JobUpdateInputSerializer, responses={200: JobOutputSerializer})
+    def patch(self, request, pk: int):
+        job = services.job_update(
+            actor=request.user,
+            job=self.get_object(),
+            changes=_valid(JobUpdateInputSerializer, request),
+        )
+        return Response(JobOutputSerializer(job).data)
+
+    @extend_schema(responses={204: DELETED})
+    def delete(self, request, pk: int):
+        services.planning_object_delete(actor=request.user, target=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- candidates --------------------------------------------------------------------------------
+
+
+class CandidateView(PlanningView):
+    """Interviewers see only the candidates of loops they interview in, and never e-mails."""
+
+    serializer_class = CandidateOutputSerializer
+    write_roles = (Role.HIRING_MANAGER, Role.RECRUITER)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Candidate.objects.none()
+        return selectors.candidate_list(user=self.request.user)
+
+    def get_serializer_context(self) -> dict:
+        return {"show_email": selectors.sees_all_loops(self.request.user)}
+
+    def output(self, candidate, **kwargs) -> dict:
+        return CandidateOutputSerializer(
+            candidate, context=self.get_serializer_context(), **kwargs
+        ).data
+
+
+class CandidateListCreateView(CandidateView):
+    @extend_schema(responses={200: CandidateOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.output(page, many=True))
+
+    @extend_schema(
+        request=CandidateCreateInputSerializer, responses={201: CandidateOutputSerializer}
+    )
+    @idempotent
+    def post(self, request):
+        candidate = services.candidate_create(
+            actor=request.user, **_valid(CandidateCreateInputSerializer, request)
+        )
+        return Response(self.output(candidate), status=status.HTTP_201_CREATED)
+
+
+class CandidateDetailView(CandidateView):
+    def get_object(self) -> Candidate:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    @extend_schema(responses={200: CandidateOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(self.output(self.get_object()))
+
+    @extend_schema(
+        request=CandidateUpdateInputSerializer, responses={200: CandidateOutputSerializer}
+    )
+    def patch(self, request, pk: int):
+        candidate = self.get_object()
+        changes = _valid(CandidateUpdateInputSerializer, request, candidate_id=candidate.pk)
+        candidate = services.candidate_update(
+            actor=request.user, candidate=candidate, changes=changes
+        )
+        return Response(self.output(candidate))
+
+    @extend_schema(responses={204: DELETED})
+    def delete(self, request, pk: int):
+        services.planning_object_delete(actor=request.user, target=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- loop templates ----------------------------------------------------------------------------
+
+
+class LoopTemplateListCreateView(PlanningView):
+    serializer_class = LoopTemplateOutputSerializer
+    filterset_class = LoopTemplateFilter
+
+    def get_queryset(self):
+        return selectors.loop_template_list()
+
+    @extend_schema(responses={200: LoopTemplateOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(LoopTemplateOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=LoopTemplateCreateInputSerializer, responses={201: LoopTemplateOutputSerializer}
+    )
+    @idempotent
+    def post(self, request):
+        template = services.loop_template_create(
+            actor=request.user, **_valid(LoopTemplateCreateInputSerializer, request)
+        )
+        template = selectors.loop_template_list().get(pk=template.pk)
+        return Response(LoopTemplateOutputSerializer(template).data, status=status.HTTP_201_CREATED)
+
+
+class LoopTemplateDetailView(PlanningView):
+    serializer_class = LoopTemplateOutputSerializer
+
+    def get_object(self) -> LoopTemplate:
+        return get_object_or_404(selectors.loop_template_list(), pk=self.kwargs["pk"])
+
+    @extend_schema(responses={200: LoopTemplateOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(LoopTemplateOutputSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=LoopTemplateUpdateInputSerializer, responses={200: LoopTemplateOutputSerializer}
+    )
+    def patch(self, request, pk: int):
+        services.loop_template_update(
+            actor=request.user,
+            template=self.get_object(),
+            changes=_valid(LoopTemplateUpdateInputSerializer, request),
+        )
+        return Response(LoopTemplateOutputSerializer(self.get_object()).data)
+
+    @extend_schema(responses={204: DELETED})
+    def delete(self, request, pk: int):
+        services.planning_object_delete(actor=request.user, target=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- loops -------------------------------------------------------------------------------------
+
+
+class LoopView(PlanningView):
+    """Interviewers see only loops they interview in; any other loop is a 404 to them."""
+
+    serializer_class = LoopOutputSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Loop.objects.none()
+        return selectors.loop_list(user=self.request.user)
+
+    def get_object(self):
+        loop = selectors.loop_get(user=self.request.user, loop_id=self.kwargs["pk"])
+        if loop is None:
+            raise ApplicationError(
+                ErrorCode.NOT_FOUND,
+                f"No loop {self.kwargs['pk']} that you can see.",
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        return loop
+
+    def plan(self, loop_id: int, status_code: int = status.HTTP_200_OK) -> Response:
+        loop = selectors.loop_get(user=self.request.user, loop_id=loop_id)
+        return Response(LoopOutputSerializer(loop).data, status=status_code)
+
+
+class LoopListCreateView(LoopView):
+    filterset_class = LoopFilter
+
+    @extend_schema(responses={200: LoopOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(LoopOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=LoopGenerateInputSerializer,
+        responses={201: LoopOutputSerializer},
+        description=(
+            "Generate a draft loop. A request that cannot be met is a 400 whose `fields` name the "
+            "short level (`level_quotas.<slug>`), the missing interviewers (`interviewers`) or "
+            "the overflowing session (`sessions.<order>`)."
+        ),
+    )
+    @idempotent
+    def post(self, request):
+        body = _valid(LoopGenerateInputSerializer, request)
+        loop = services.loop_generate(
+            actor=request.user,
+            candidate_id=body["candidate"],
+            template_id=body["template"],
+            interviewer_ids=body["interviewers"],
+            seed=body.get("seed"),
+        )
+        # The service hands back the loop with its sessions, seats and questions in place.
+        return Response(LoopOutputSerializer(loop).data, status=status.HTTP_201_CREATED)
+
+
+class LoopDetailView(LoopView):
+    @extend_schema(responses={200: LoopOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(LoopOutputSerializer(self.get_object()).data)
+
+
+class LoopSwapView(LoopView):
+    @extend_schema(request=LoopSwapInputSerializer, responses={200: LoopOutputSerializer})
+    def post(self, request, pk: int):
+        body = _valid(LoopSwapInputSerializer, request)
+        services.loop_swap_question(
+            actor=request.user,
+            loop=self.get_object(),
+            session_id=body["session"],
+            question_out_id=body["question_out"],
+            question_in_id=body.get("question_in"),
+        )
+        return self.plan(pk)
+
+
+class LoopScheduleView(LoopView):
+    @extend_schema(request=LoopScheduleInputSerializer, responses={200: LoopOutputSerializer})
+    def post(self, request, pk: int):
+        body = _valid(LoopScheduleInputSerializer, request)
+        services.loop_schedule(
+            actor=request.user,
+            loop=self.get_object(),
+            session_times={item["id"]: item["scheduled_at"] for item in body.get("sessions", [])},
+        )
+        return self.plan(pk)
+
+
+class LoopCancelView(LoopView):
+    @extend_schema(request=None, responses={200: LoopOutputSerializer})
+    def post(self, request, pk: int):
+        services.loop_cancel(actor=request.user, loop=self.get_object())
+        return self.plan(pk)
+
+
+class LoopDecisionView(LoopView):
+    @extend_schema(request=LoopDecisionInputSerializer, responses={200: LoopOutputSerializer})
+    def post(self, request, pk: int):
+        body = _valid(LoopDecisionInputSerializer, request)
+        services.loop_decide(
+            actor=request.user,
+            loop=self.get_object(),
+            decision=body["decision"],
+            note=body["note"],
+        )
+        return self.plan(pk)
+
+
+# --- the interviewer's kit ---------------------------------------------------------------------
+
+
+class MySessionListView(generics.GenericAPIView):
+    """The requesting user's sessions in loops that are not cancelled, with each question's
+    prompt, hint, competencies and active rubric criteria."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = MySessionOutputSerializer
+    filterset_class = MySessionFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return InterviewSession.objects.none()
+        return selectors.my_session_list(user=self.request.user)
+
+    @extend_schema(responses={200: MySessionOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(MySessionOutputSerializer(page, many=True).data)

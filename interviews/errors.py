@@ -1,0 +1,15 @@
+"""Error codes of the interviews app (one enum per app, STYLE.md)."""
+
+import enum
+
+
+class InterviewsErrorCode(enum.StrEnum):
+    LOOP_INFEASIBLE = "loop_infeasible"
+    INVALID_INTERVIEWERS = "invalid_interviewers"
+    INVALID_TEMPLATE = "invalid_template"
+    INVALID_SWAP = "invalid_swap"
+    INVALID_SCHEDULE = "invalid_schedule"
+    LOOP_STATE_CONFLICT = "loop_state_conflict"
+    SCORECARDS_MISSING = "scorecards_missing"
+    ALREADY_DECIDED = "already_decided"
+    IN_USE = "in_use"

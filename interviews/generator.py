@@ -1,0 +1,584 @@
+"""The loop generator: plain Python over plain data, no ORM (STYLE.md).
+
+`generate_loop` turns a template's quotas, a pool of interviewers and a snapshot of the bank and its
+history into a concrete plan. The selector `interviews.selectors.loop_generation_inputs` gathers the
+snapshot; the service `interviews.services.loop_generate` writes the plan.
+
+Hard rules (a plan that breaks one is never returned; `LoopInfeasible` names what is short):
+  - exactly the template's level quotas; no question twice in a loop; only active questions;
+  - no question the candidate met in an earlier loop that was not cancelled;
+  - every session has at least one question, and its questions fit its minutes;
+  - `interviewers_per_session` interviewers in every session, each in one session of the loop.
+
+Soft goals, in priority order (a `balance.notes` entry for each one not met):
+  1. least-asked questions first at every level, so exposure evens out across the bank;
+  2. among equally asked questions, the ones that cover competencies not yet covered;
+  3. every session a mix of levels, ordered from easier to harder;
+  4. interviewers with the fewest upcoming sessions first;
+  5. interviewer-question pairings rotated: each session goes to the interviewers who have asked
+     its questions least often, so that over many loops interviewers share questions and
+     candidates (what lets calibration separate a harsh interviewer from a hard question).
+
+Deterministic: every tie is broken by `random.Random(seed)` draws taken in sorted orders, so the
+same inputs and seed give the same plan.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class BankQuestion:
+    """A question of the bank as the generator sees it; `exposure` counts the non-cancelled loops
+    that ask it. (Not frozen: a frozen dataclass costs ~5x to build, and the selector builds one
+    per question of the bank on every generation. The generator never changes one.)"""
+
+    id: int
+    level: str
+    estimated_minutes: int
+    competencies: frozenset[str] = frozenset()
+    exposure: int = 0
+    is_active: bool = True
+
+
+@dataclass(frozen=True)
+class LoopRequest:
+    level_quotas: Mapping[str, int]
+    level_order: Mapping[str, int]
+    session_count: int
+    session_minutes: int
+    interviewers_per_session: int
+    interviewer_ids: Sequence[int]
+    seed: int
+
+
+@dataclass(frozen=True)
+class LoopHistory:
+    """What earlier loops did: questions the candidate already met (in non-cancelled loops),
+    each interviewer's upcoming sessions, and how often each (interviewer, question) pair met."""
+
+    asked_of_candidate: frozenset[int] = frozenset()
+    interviewer_load: Mapping[int, int] = field(default_factory=dict)
+    pairings: Mapping[tuple[int, int], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlannedQuestion:
+    question: int
+    level: str
+    order: int
+    estimated_minutes: int
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    order: int
+    interviewers: tuple[int, ...]
+    duration_minutes: int
+    questions: tuple[PlannedQuestion, ...]
+
+
+@dataclass(frozen=True)
+class LoopBalance:
+    per_level: dict[str, int]
+    competencies_covered: list[str]
+    notes: list[str]
+
+    def as_dict(self) -> dict:
+        return {
+            "per_level": dict(self.per_level),
+            "competencies_covered": list(self.competencies_covered),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class LoopPlan:
+    seed: int
+    sessions: tuple[PlannedSession, ...]
+    balance: LoopBalance
+
+
+class LoopInfeasible(Exception):
+    """The request cannot be met. `shortages` maps a request field to sentences naming what is
+    short (a level and its unused questions, missing interviewers, an overflowing session)."""
+
+    def __init__(self, shortages: dict[str, list[str]]) -> None:
+        self.shortages = shortages
+        sentences = [s for messages in shortages.values() for s in messages]
+        self.message = " ".join(sentences)
+        super().__init__(self.message)
+
+
+def _levels_in_order(levels: Iterable[str], level_order: Mapping[str, int]) -> list[str]:
+    return sorted(levels, key=lambda slug: (level_order.get(slug, 0), slug))
+
+
+def _quota_shortages(level_quotas: Mapping[str, int], session_count: int) -> dict[str, list[str]]:
+    shortages: dict[str, list[str]] = {}
+    negative = sorted(slug for slug, n in level_quotas.items() if n < 0)
+    for slug in negative:
+        shortages[f"level_quotas.{slug}"] = [
+            f"The quota for level '{slug}' is negative; use 0 or more."
+        ]
+    total = sum(n for n in level_quotas.values() if n > 0)
+    if total == 0:
+        shortages.setdefault("level_quotas", []).append(
+            "The template asks for no questions; give at least one level a quota above 0."
+        )
+    elif total < session_count:
+        shortages.setdefault("level_quotas", []).append(
+            f"The template asks for {total} question(s) for {session_count} sessions; every "
+            f"session needs at least one question, so add {session_count - total} or use fewer "
+            "sessions."
+        )
+    return shortages
+
+
+# --- arranging questions into sessions ---------------------------------------------------------
+
+
+def _session_minutes(session: list[BankQuestion]) -> int:
+    return sum(q.estimated_minutes for q in session)
+
+
+def _fits(sessions: list[list[BankQuestion]], minutes: int) -> bool:
+    return all(session and _session_minutes(session) <= minutes for session in sessions)
+
+
+def _arrange_mixed(
+    picks: list[BankQuestion],
+    session_count: int,
+    level_order: Mapping[str, int],
+    tiebreak: Mapping[int, float],
+) -> list[list[BankQuestion]]:
+    """Spread every level evenly over the sessions (a mix of levels in each), balancing minutes.
+
+    Questions go from easier to harder levels, longer first within a level; each goes to the
+    session holding the fewest of its level, then the fewest minutes, then the fewest questions.
+    """
+    sessions: list[list[BankQuestion]] = [[] for _ in range(session_count)]
+    ordered = sorted(
+        picks,
+        key=lambda q: (level_order.get(q.level, 0), q.level, -q.estimated_minutes, tiebreak[q.id]),
+    )
+    for question in ordered:
+        target = min(
+            range(session_count),
+            key=lambda i: (
+                sum(1 for q in sessions[i] if q.level == question.level),
+                _session_minutes(sessions[i]),
+                len(sessions[i]),
+                i,
+            ),
+        )
+        sessions[target].append(question)
+    return sessions
+
+
+def _arrange_by_minutes(
+    picks: list[BankQuestion], session_count: int, tiebreak: Mapping[int, float]
+) -> list[list[BankQuestion]]:
+    """Longest-processing-time first: each question, longest first, to the session with the
+    fewest minutes so far. The first `session_count` questions land in distinct sessions."""
+    sessions: list[list[BankQuestion]] = [[] for _ in range(session_count)]
+    for question in sorted(picks, key=lambda q: (-q.estimated_minutes, tiebreak[q.id])):
+        target = min(
+            range(session_count), key=lambda i: (_session_minutes(sessions[i]), len(sessions[i]), i)
+        )
+        sessions[target].append(question)
+    return sessions
+
+
+def _arrange(
+    picks: list[BankQuestion],
+    session_count: int,
+    session_minutes: int,
+    level_order: Mapping[str, int],
+    tiebreak: Mapping[int, float],
+) -> tuple[list[list[BankQuestion]], bool]:
+    """The mixed arrangement when it fits, else the minutes-first one. Returns (sessions, mixed)."""
+    mixed = _arrange_mixed(picks, session_count, level_order, tiebreak)
+    if _fits(mixed, session_minutes):
+        return mixed, True
+    return _arrange_by_minutes(picks, session_count, tiebreak), False
+
+
+def _overflow_shortages(
+    sessions: list[list[BankQuestion]], session_minutes: int
+) -> dict[str, list[str]]:
+    shortages: dict[str, list[str]] = {}
+    for index, session in enumerate(sessions, start=1):
+        used = _session_minutes(session)
+        if not session:
+            shortages[f"sessions.{index}"] = [f"Session {index} would get no question."]
+        elif used > session_minutes:
+            shortages[f"sessions.{index}"] = [
+                f"Session {index} would need {used} minutes for its {len(session)} question(s) "
+                f"but lasts {session_minutes}; lengthen the sessions, add sessions or lower the "
+                "quotas."
+            ]
+    return shortages
+
+
+def template_fit_problems(
+    *,
+    level_quotas: Mapping[str, int],
+    level_order: Mapping[str, int],
+    session_count: int,
+    session_minutes: int,
+    bank: Sequence[BankQuestion],
+) -> dict[str, list[str]]:
+    """What a template asks that the bank cannot give even to a candidate who met no question:
+    a quota larger than its level's active questions, or quotas whose shortest questions do not
+    fit the sessions. Empty when the template can be generated for a new candidate."""
+    problems = _quota_shortages(level_quotas, session_count)
+    if problems:
+        return problems
+    by_level: dict[str, list[BankQuestion]] = {}
+    for question in bank:
+        if question.is_active and level_quotas.get(question.level, 0) > 0:
+            by_level.setdefault(question.level, []).append(question)
+    shortest: list[BankQuestion] = []
+    for slug in _levels_in_order([s for s, n in level_quotas.items() if n > 0], level_order):
+        available = sorted(by_level.get(slug, []), key=lambda q: (q.estimated_minutes, q.id))
+        quota = level_quotas[slug]
+        if len(available) < quota:
+            problems[f"level_quotas.{slug}"] = [
+                f"Level '{slug}' has {len(available)} active question(s) but the quota asks for "
+                f"{quota}; lower it to {len(available)} or add questions."
+            ]
+        shortest.extend(available[:quota])
+    if problems:
+        return problems
+    tiebreak = {q.id: 0.0 for q in shortest}
+    sessions, _ = _arrange(shortest, session_count, session_minutes, level_order, tiebreak)
+    overflow = _overflow_shortages(sessions, session_minutes)
+    if overflow:
+        needed = sum(q.estimated_minutes for q in shortest)
+        problems["session_minutes"] = [
+            f"The {len(shortest)} questions need at least {needed} minutes and cannot be placed "
+            f"in {session_count} session(s) of {session_minutes} minutes; lengthen the sessions, "
+            "add sessions or lower the quotas."
+        ]
+    return problems
+
+
+# --- the generator -----------------------------------------------------------------------------
+
+
+def _pick_level(
+    eligible: list[BankQuestion],
+    quota: int,
+    covered: set[str],
+    tiebreak: Mapping[int, float],
+) -> list[BankQuestion]:
+    """The `quota` least-asked questions; among equally asked ones, those adding the most
+    competencies not yet covered, then the seeded tiebreak. Updates `covered`."""
+    remaining = sorted(eligible, key=lambda q: (q.exposure, tiebreak[q.id]))
+    widest = max((len(q.competencies) for q in remaining), default=0)
+    offered = frozenset().union(*(q.competencies for q in remaining))
+    picks: list[BankQuestion] = []
+    for _ in range(quota):
+        floor = remaining[0].exposure
+        # No question can add more than this many new competencies: stop scanning on reaching it.
+        ceiling = min(widest, len(offered - covered))
+        best_index, best_new = 0, -1
+        for index, question in enumerate(remaining):
+            if question.exposure != floor:
+                break
+            new = len(question.competencies - covered) if ceiling else 0
+            if new > best_new:
+                best_index, best_new = index, new
+                if new == ceiling:
+                    break
+        chosen = remaining.pop(best_index)
+        covered |= chosen.competencies
+        picks.append(chosen)
+    return picks
+
+
+def _fit_to_minutes(
+    picks: dict[str, list[BankQuestion]],
+    unused: dict[str, list[BankQuestion]],
+    request: LoopRequest,
+    tiebreak: Mapping[int, float],
+) -> tuple[list[list[BankQuestion]], bool, list[str]]:
+    """Arrange the picks into sessions; while they do not fit, trade the longest pick that has a
+    shorter unused alternative at its level for the shortest one (least asked among equals).
+
+    Returns (sessions, mixed, slugs of levels where a pick was traded). Raises LoopInfeasible
+    naming the overflowing sessions when even the shortest questions do not fit.
+    """
+    traded: list[str] = []
+
+    def shortest_first(q: BankQuestion) -> tuple:
+        return (q.estimated_minutes, q.exposure, tiebreak[q.id])
+
+    ordered = False
+    while True:
+        flat = [q for slug in picks for q in picks[slug]]
+        sessions, mixed = _arrange(
+            flat,
+            request.session_count,
+            request.session_minutes,
+            request.level_order,
+            tiebreak,
+        )
+        if _fits(sessions, request.session_minutes):
+            return sessions, mixed, traded
+        if not ordered:  # sorted only when a trade is needed: usually the first plan fits
+            for slug in unused:
+                unused[slug].sort(key=shortest_first)
+            ordered = True
+        best: tuple[int, int, str, int] | None = None  # (-minutes, -saving, slug, index)
+        for slug in picks:
+            if not unused[slug]:
+                continue
+            shortest = unused[slug][0].estimated_minutes
+            for index, question in enumerate(picks[slug]):
+                saving = question.estimated_minutes - shortest
+                if saving > 0:
+                    key = (-question.estimated_minutes, -saving, slug, index)
+                    if best is None or key < best:
+                        best = key
+        if best is None:
+            shortages = _overflow_shortages(sessions, request.session_minutes)
+            total = sum(q.estimated_minutes for q in flat)
+            shortages.setdefault("session_minutes", []).append(
+                f"Even the shortest unused questions need {total} minutes in all and do not fit "
+                f"{request.session_count} session(s) of {request.session_minutes} minutes."
+            )
+            raise LoopInfeasible(shortages)
+        _, _, slug, index = best
+        replacement = unused[slug].pop(0)
+        out = picks[slug][index]
+        picks[slug][index] = replacement
+        # The traded question becomes an alternative again (it may fit elsewhere later).
+        unused[slug].append(out)
+        unused[slug].sort(key=shortest_first)
+        if slug not in traded:
+            traded.append(slug)
+
+
+def generate_loop(
+    request: LoopRequest, bank: Sequence[BankQuestion], history: LoopHistory
+) -> LoopPlan:
+    """Build a loop plan that obeys every hard rule, or raise LoopInfeasible naming the shortage."""
+    rng = random.Random(request.seed)
+    shortages = _quota_shortages(request.level_quotas, request.session_count)
+    quotas = {slug: n for slug, n in request.level_quotas.items() if n > 0}
+    levels = _levels_in_order(quotas, request.level_order)
+
+    pool = sorted(set(request.interviewer_ids))
+    needed = request.session_count * request.interviewers_per_session
+    if len(pool) < needed:
+        shortages.setdefault("interviewers", []).append(
+            f"{request.session_count} session(s) with {request.interviewers_per_session} "
+            f"interviewer(s) each need {needed} different interviewers; {len(pool)} given, "
+            f"{needed - len(pool)} missing."
+        )
+
+    eligible: dict[str, list[BankQuestion]] = {slug: [] for slug in levels}
+    active: dict[str, int] = dict.fromkeys(levels, 0)
+    for question in sorted(bank, key=lambda q: q.id):
+        if question.level not in quotas or not question.is_active:
+            continue
+        active[question.level] += 1
+        if question.id not in history.asked_of_candidate:
+            eligible[question.level].append(question)
+    for slug in levels:
+        unused, quota = len(eligible[slug]), quotas[slug]
+        if unused < quota:
+            met = active[slug] - unused
+            shortages[f"level_quotas.{slug}"] = [
+                f"Level '{slug}' needs {quota} question(s) but has only {unused} unused: "
+                f"{active[slug]} active, {met} already asked of this candidate in earlier loops; "
+                f"{quota - unused} short."
+            ]
+    if shortages:
+        raise LoopInfeasible(shortages)
+
+    # Seeded tiebreaks, drawn in a fixed order (levels in order, questions by id, then the pool).
+    tiebreak = {q.id: rng.random() for slug in levels for q in eligible[slug]}
+    interviewer_tiebreak = {user_id: rng.random() for user_id in pool}
+
+    covered: set[str] = set()
+    picks: dict[str, list[BankQuestion]] = {}
+    for slug in levels:
+        picks[slug] = _pick_level(eligible[slug], quotas[slug], covered, tiebreak)
+    picked_ids = {q.id for slug in picks for q in picks[slug]}
+    unused_by_level = {
+        slug: [q for q in eligible[slug] if q.id not in picked_ids] for slug in levels
+    }
+    sessions, mixed, traded = _fit_to_minutes(picks, unused_by_level, request, tiebreak)
+
+    def level_key(q: BankQuestion) -> tuple:
+        return (request.level_order.get(q.level, 0), q.level, q.estimated_minutes, q.id)
+
+    sessions = [sorted(session, key=level_key) for session in sessions]
+
+    # Interviewers: the least loaded of the pool, then each session's seats to those who have
+    # asked its questions least often (pairings rotate over many loops).
+    load = history.interviewer_load
+    chosen = sorted(pool, key=lambda u: (load.get(u, 0), interviewer_tiebreak[u]))[:needed]
+    free = list(chosen)
+    seats: list[tuple[int, ...]] = []
+    repeated_pairings = 0
+    for session in sessions:
+        seated: list[int] = []
+        for _ in range(request.interviewers_per_session):
+
+            def pairing_cost(user_id: int, session: list[BankQuestion] = session) -> int:
+                return sum(history.pairings.get((user_id, q.id), 0) for q in session)
+
+            best = min(
+                free, key=lambda u: (pairing_cost(u), load.get(u, 0), interviewer_tiebreak[u])
+            )
+            free.remove(best)
+            seated.append(best)
+            repeated_pairings += sum(
+                1 for q in session if history.pairings.get((best, q.id), 0) > 0
+            )
+        seats.append(tuple(seated))
+
+    planned = tuple(
+        PlannedSession(
+            order=index,
+            interviewers=seats[index - 1],
+            duration_minutes=request.session_minutes,
+            questions=tuple(
+                PlannedQuestion(
+                    question=q.id,
+                    level=q.level,
+                    order=position,
+                    estimated_minutes=q.estimated_minutes,
+                )
+                for position, q in enumerate(session, start=1)
+            ),
+        )
+        for index, session in enumerate(sessions, start=1)
+    )
+
+    notes: list[str] = []
+    if traded:
+        notes.append(
+            "To fit the session minutes, shorter questions replaced less-asked ones at level(s) "
+            f"{', '.join(traded)}, so exposure there evens out more slowly."
+        )
+    if len(levels) > 1:
+        for index, session in enumerate(sessions, start=1):
+            session_levels = {q.level for q in session}
+            if len(session) > 1 and len(session_levels) == 1:
+                notes.append(
+                    f"Session {index} asks only '{session[0].level}' questions: no mixed "
+                    "arrangement fits the session minutes."
+                )
+        if not mixed and not any("asks only" in note for note in notes):
+            notes.append("Levels are spread by minutes, not evenly, so that the sessions fit.")
+    available = set().union(*(q.competencies for slug in levels for q in eligible[slug]))
+    uncovered = sorted(available - covered)
+    if uncovered:
+        notes.append(
+            f"{len(uncovered)} competenc{'y' if len(uncovered) == 1 else 'ies'} of these levels "
+            f"not covered within the quotas: {', '.join(uncovered)}."
+        )
+    if repeated_pairings:
+        notes.append(
+            f"{repeated_pairings} interviewer-question pairing(s) repeat earlier loops; the pool "
+            "had no fresher arrangement."
+        )
+
+    balance = LoopBalance(
+        per_level={slug: quotas[slug] for slug in levels},
+        competencies_covered=sorted(covered),
+        notes=notes,
+    )
+    return LoopPlan(seed=request.seed, sessions=planned, balance=balance)
+
+
+# --- swapping one question ---------------------------------------------------------------------
+
+
+def replacement_problems(
+    *,
+    question_in: BankQuestion,
+    question_out: BankQuestion,
+    loop_question_ids: frozenset[int],
+    asked_of_candidate: frozenset[int],
+    minutes_left: int,
+) -> list[str]:
+    """Why `question_in` may not replace `question_out` (empty: it may). `minutes_left` is the
+    session's length minus the minutes of its other questions."""
+    problems: list[str] = []
+    if not question_in.is_active:
+        problems.append(f"Question {question_in.id} is not active.")
+    if question_in.level != question_out.level:
+        problems.append(
+            f"Question {question_in.id} is at level '{question_in.level}'; the replacement must "
+            f"be at level '{question_out.level}' to keep the template's quotas."
+        )
+    if question_in.id in loop_question_ids:
+        problems.append(f"Question {question_in.id} is already in this loop.")
+    if question_in.id in asked_of_candidate:
+        problems.append(
+            f"Question {question_in.id} was already asked of this candidate in an earlier loop."
+        )
+    if question_in.estimated_minutes > minutes_left:
+        problems.append(
+            f"Question {question_in.id} takes {question_in.estimated_minutes} minutes; the "
+            f"session has {minutes_left} minutes left for it."
+        )
+    return problems
+
+
+def pick_replacement(
+    *,
+    question_out: BankQuestion,
+    bank: Sequence[BankQuestion],
+    loop_question_ids: frozenset[int],
+    covered_elsewhere: frozenset[str],
+    session_interviewers: Sequence[int],
+    history: LoopHistory,
+    minutes_left: int,
+    seed: int,
+) -> BankQuestion:
+    """The question that best keeps the loop balanced in place of `question_out`: same level,
+    allowed by every hard rule, least asked, covering competencies the rest of the loop misses,
+    least often paired with the session's interviewers; seeded tiebreak."""
+    rng = random.Random(f"{seed}:{question_out.id}")
+    candidates = [
+        q
+        for q in sorted(bank, key=lambda q: q.id)
+        if q.id != question_out.id
+        and not replacement_problems(
+            question_in=q,
+            question_out=question_out,
+            loop_question_ids=loop_question_ids,
+            asked_of_candidate=history.asked_of_candidate,
+            minutes_left=minutes_left,
+        )
+    ]
+    if not candidates:
+        raise LoopInfeasible(
+            {
+                "question_out": [
+                    f"No unused active question at level '{question_out.level}' fits the "
+                    f"{minutes_left} minutes left in the session; choose question_in yourself or "
+                    "add questions to the bank."
+                ]
+            }
+        )
+    tiebreak = {q.id: rng.random() for q in candidates}
+    return min(
+        candidates,
+        key=lambda q: (
+            q.exposure,
+            -len(q.competencies - covered_elsewhere),
+            sum(history.pairings.get((u, q.id), 0) for u in session_interviewers),
+            tiebreak[q.id],
+        ),
+    )

@@ -1,0 +1,190 @@
+"""Reads for jobs, candidates, templates and loops, and the generator's inputs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from core.roles import Role, has_role
+from interviews.generator import BankQuestion, LoopHistory
+from interviews.models import (
+    Candidate,
+    InterviewSession,
+    Job,
+    LevelQuota,
+    Loop,
+    LoopTemplate,
+    SessionInterviewer,
+    SessionQuestion,
+)
+from questionbank.models import Question, RubricCriterion
+
+# Roles that see every loop and candidate (and candidates' e-mail addresses); others see only the
+# loops they interview in.
+PLANNING_READ_ROLES = (Role.HIRING_MANAGER, Role.RECRUITER)
+# Roles a user must hold to be assigned to a session.
+ASSIGNABLE_ROLES = (Role.INTERVIEWER.value, Role.HIRING_MANAGER.value)
+# Loops whose sessions still lie ahead (count towards an interviewer's load).
+UPCOMING_STATUSES = (Loop.Status.DRAFT, Loop.Status.SCHEDULED)
+
+
+def sees_all_loops(user: User) -> bool:
+    """Hiring managers, recruiters and admins see every loop; interviewers only their own."""
+    return has_role(user, *PLANNING_READ_ROLES)
+
+
+def job_list() -> QuerySet[Job]:
+    return Job.objects.order_by("id")
+
+
+def candidate_list(*, user: User) -> QuerySet[Candidate]:
+    candidates = Candidate.objects.order_by("id")
+    if sees_all_loops(user):
+        return candidates
+    return candidates.filter(
+        id__in=SessionInterviewer.objects.filter(interviewer=user).values("loop__candidate_id")
+    )
+
+
+def loop_template_list() -> QuerySet[LoopTemplate]:
+    return LoopTemplate.objects.prefetch_related(
+        Prefetch("quotas", queryset=LevelQuota.objects.select_related("level"))
+    ).order_by("id")
+
+
+def _sessions_prefetch() -> Prefetch:
+    return Prefetch(
+        "sessions",
+        queryset=InterviewSession.objects.order_by("order").prefetch_related(
+            Prefetch(
+                "session_interviewers", queryset=SessionInterviewer.objects.order_by("position")
+            ),
+            Prefetch(
+                "session_questions",
+                queryset=SessionQuestion.objects.select_related("question").order_by("order"),
+            ),
+        ),
+    )
+
+
+def loop_list(*, user: User) -> QuerySet[Loop]:
+    """Loops the user may see, with their sessions, interviewers and questions prefetched."""
+    loops = Loop.objects.prefetch_related(_sessions_prefetch()).order_by("id")
+    if not sees_all_loops(user):
+        loops = loops.filter(
+            id__in=SessionInterviewer.objects.filter(interviewer=user).values("loop_id")
+        )
+    return loops
+
+
+def loop_get(*, user: User, loop_id: int) -> Loop | None:
+    return loop_list(user=user).filter(id=loop_id).first()
+
+
+def my_session_list(*, user: User) -> QuerySet[InterviewSession]:
+    """The user's own sessions in loops that are not cancelled, each with its interview kit: the
+    questions with prompt, hint and active rubric criteria."""
+    return (
+        InterviewSession.objects.filter(session_interviewers__interviewer=user)
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .select_related("loop__candidate")
+        .prefetch_related(
+            Prefetch(
+                "session_interviewers", queryset=SessionInterviewer.objects.order_by("position")
+            ),
+            Prefetch(
+                "session_questions",
+                queryset=SessionQuestion.objects.select_related("question")
+                .prefetch_related(
+                    Prefetch(
+                        "question__criteria",
+                        queryset=RubricCriterion.objects.filter(is_active=True).order_by(
+                            "order", "id"
+                        ),
+                    ),
+                    "question__competencies",
+                )
+                .order_by("order"),
+            ),
+        )
+        .order_by("scheduled_at", "loop_id", "order")
+    )
+
+
+def assignable_interviewer_ids(*, user_ids: Iterable[int]) -> set[int]:
+    """Of `user_ids`, those of active users holding the interviewer or hiring_manager role."""
+    return set(
+        User.objects.filter(
+            id__in=list(user_ids), is_active=True, groups__name__in=ASSIGNABLE_ROLES
+        ).values_list("id", flat=True)
+    )
+
+
+def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:
+    """The active questions of the levels, with competencies and exposure (how many
+    non-cancelled loops ask each one). Three queries whatever the bank's size."""
+    levels = list(level_slugs)
+    rows = Question.objects.filter(level_id__in=levels, is_active=True).values_list(
+        "id", "level_id", "estimated_minutes"
+    )
+    competencies: defaultdict[int, list[str]] = defaultdict(list)
+    for question_id, competency in Question.competencies.through.objects.filter(
+        question__level_id__in=levels, question__is_active=True
+    ).values_list("question_id", "competency_id"):
+        competencies[question_id].append(competency)
+    exposure = dict(
+        SessionQuestion.objects.filter(question__level_id__in=levels, question__is_active=True)
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .values("question_id")
+        .annotate(n=Count("id"))
+        .values_list("question_id", "n")
+    )
+    none: frozenset[str] = frozenset()
+    return [
+        BankQuestion(
+            question_id,
+            level,
+            minutes,
+            frozenset(competencies[question_id]) if question_id in competencies else none,
+            exposure.get(question_id, 0),
+        )
+        for question_id, level, minutes in rows
+    ]
+
+
+def loop_history(
+    *, candidate_id: int, interviewer_ids: Iterable[int], now: datetime
+) -> LoopHistory:
+    """Questions the candidate met in non-cancelled loops, the interviewers' upcoming sessions
+    (draft or scheduled loops, unscheduled or in the future) and their question pairings.
+    Three queries whatever the bank's size."""
+    interviewer_ids = list(interviewer_ids)
+    asked = frozenset(
+        SessionQuestion.objects.filter(loop__candidate_id=candidate_id)
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .values_list("question_id", flat=True)
+    )
+    load = dict(
+        SessionInterviewer.objects.filter(
+            interviewer_id__in=interviewer_ids, loop__status__in=UPCOMING_STATUSES
+        )
+        .filter(Q(session__scheduled_at__isnull=True) | Q(session__scheduled_at__gte=now))
+        .values("interviewer_id")
+        .annotate(n=Count("id"))
+        .values_list("interviewer_id", "n")
+    )
+    pairings = {
+        (interviewer_id, question_id): n
+        for interviewer_id, question_id, n in SessionQuestion.objects.filter(
+            session__session_interviewers__interviewer_id__in=interviewer_ids
+        )
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .values("session__session_interviewers__interviewer_id", "question_id")
+        .annotate(n=Count("id"))
+        .values_list("session__session_interviewers__interviewer_id", "question_id", "n")
+    }
+    return LoopHistory(asked_of_candidate=asked, interviewer_load=load, pairings=pairings)

@@ -1,0 +1,275 @@
+from django.contrib.auth.models import User
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from interviews.models import Candidate, InterviewSession, Job, Loop, LoopTemplate
+
+MAX_SEED = 2**63 - 1
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+class JobOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    seniority = serializers.ChoiceField(choices=Job.Seniority.choices)
+    hiring_manager = serializers.IntegerField(source="hiring_manager_id")
+    created_at = serializers.DateTimeField()
+
+
+class JobCreateInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    seniority = serializers.ChoiceField(choices=Job.Seniority.choices, default=Job.Seniority.MID)
+    hiring_manager = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.all(),
+        required=False,
+        help_text="Defaults to the requesting user.",
+    )
+
+
+class JobUpdateInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    seniority = serializers.ChoiceField(choices=Job.Seniority.choices, required=False)
+    hiring_manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+
+
+# --- candidates --------------------------------------------------------------------------------
+
+
+class CandidateOutputSerializer(serializers.Serializer):
+    """`email` is present only for hiring managers, recruiters and admins."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField(required=False)
+    external_id = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    def to_representation(self, instance: Candidate) -> dict:
+        body = super().to_representation(instance)
+        if not self.context.get("show_email", False):
+            body.pop("email", None)
+        return body
+
+
+def _external_id_taken(value: str, exclude_id: int | None = None) -> bool:
+    candidates = Candidate.objects.filter(external_id=value)
+    if exclude_id is not None:
+        candidates = candidates.exclude(pk=exclude_id)
+    return bool(value) and candidates.exists()
+
+
+class CandidateCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    external_id = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+
+    def validate_external_id(self, value: str) -> str:
+        if _external_id_taken(value):
+            raise serializers.ValidationError(
+                f"Another candidate already has external id '{value}'."
+            )
+        return value
+
+
+class CandidateUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+    def validate_external_id(self, value: str) -> str:
+        if _external_id_taken(value, exclude_id=self.context["candidate_id"]):
+            raise serializers.ValidationError(
+                f"Another candidate already has external id '{value}'."
+            )
+        return value
+
+
+# --- loop templates ----------------------------------------------------------------------------
+
+
+class LoopTemplateOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    job = serializers.IntegerField(source="job_id")
+    level_quotas = serializers.SerializerMethodField()
+    session_count = serializers.IntegerField()
+    session_minutes = serializers.IntegerField()
+    interviewers_per_session = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_level_quotas(self, template: LoopTemplate) -> dict[str, int]:
+        # Reads the prefetched quotas (with their levels): no query per template.
+        quotas = sorted(template.quotas.all(), key=lambda q: (q.level.order, q.level_id))
+        return {q.level_id: q.count for q in quotas}
+
+
+def _quotas_field(required: bool = True) -> serializers.DictField:
+    return serializers.DictField(
+        child=serializers.IntegerField(min_value=0, max_value=100),
+        allow_empty=False,
+        required=required,
+        help_text='Questions per level, e.g. {"beginner": 1, "intermediate": 2}.',
+    )
+
+
+class LoopTemplateCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    job = serializers.PrimaryKeyRelatedField(queryset=Job.objects.all())
+    level_quotas = _quotas_field()
+    session_count = serializers.IntegerField(min_value=1, max_value=20)
+    session_minutes = serializers.IntegerField(min_value=5, max_value=240)
+    interviewers_per_session = serializers.IntegerField(min_value=1, max_value=4, default=1)
+
+
+class LoopTemplateUpdateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    job = serializers.PrimaryKeyRelatedField(queryset=Job.objects.all(), required=False)
+    level_quotas = _quotas_field(required=False)
+    session_count = serializers.IntegerField(min_value=1, max_value=20, required=False)
+    session_minutes = serializers.IntegerField(min_value=5, max_value=240, required=False)
+    interviewers_per_session = serializers.IntegerField(min_value=1, max_value=4, required=False)
+
+
+# --- loops -------------------------------------------------------------------------------------
+
+
+class LoopGenerateInputSerializer(serializers.Serializer):
+    candidate = serializers.IntegerField(min_value=1)
+    template = serializers.IntegerField(min_value=1)
+    interviewers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=200
+    )
+    seed = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_SEED,
+        required=False,
+        allow_null=True,
+        help_text="Same inputs and seed give the same plan; omitted, a random seed is chosen.",
+    )
+
+
+class LoopSessionQuestionOutputSerializer(serializers.Serializer):
+    question = serializers.IntegerField(source="question_id")
+    level = serializers.CharField(source="question.level_id")
+    order = serializers.IntegerField()
+    estimated_minutes = serializers.IntegerField()
+
+
+class LoopSessionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField()
+    interviewers = serializers.SerializerMethodField()
+    duration_minutes = serializers.IntegerField()
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    questions = LoopSessionQuestionOutputSerializer(many=True, source="session_questions.all")
+
+    def get_interviewers(self, session: InterviewSession) -> list[int]:
+        """User ids, the lead first."""
+        return [seat.interviewer_id for seat in session.session_interviewers.all()]
+
+
+class LoopBalanceOutputSerializer(serializers.Serializer):
+    per_level = serializers.DictField(child=serializers.IntegerField())
+    competencies_covered = serializers.ListField(child=serializers.CharField())
+    notes = serializers.ListField(child=serializers.CharField())
+
+
+class LoopOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    candidate = serializers.IntegerField(source="candidate_id")
+    template = serializers.IntegerField(source="template_id")
+    status = serializers.ChoiceField(choices=Loop.Status.choices)
+    seed = serializers.IntegerField()
+    sessions = LoopSessionOutputSerializer(many=True, source="sessions.all")
+    balance = LoopBalanceOutputSerializer()
+    decision = serializers.CharField(help_text='"hire", "no_hire" or "" (not decided).')
+    decision_note = serializers.CharField()
+    decided_by = serializers.IntegerField(source="decided_by_id", allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class LoopSwapInputSerializer(serializers.Serializer):
+    session = serializers.IntegerField(min_value=1)
+    question_out = serializers.IntegerField(min_value=1)
+    question_in = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Omitted: the generator picks the replacement that keeps the loop balanced.",
+    )
+
+
+class LoopScheduleSessionInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1)
+    scheduled_at = serializers.DateTimeField()
+
+
+class LoopScheduleInputSerializer(serializers.Serializer):
+    sessions = LoopScheduleSessionInputSerializer(many=True, required=False)
+
+    def validate_sessions(self, value: list[dict]) -> list[dict]:
+        ids = [item["id"] for item in value]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise serializers.ValidationError(
+                f"Session(s) {', '.join(map(str, repeated))} appear more than once; give each "
+                "session one time."
+            )
+        return value
+
+
+class LoopDecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=Loop.Decision.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+
+
+# --- the interviewer's kit ---------------------------------------------------------------------
+
+
+class KitCriterionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order = serializers.IntegerField()
+    text = serializers.CharField()
+    weight = serializers.FloatField()
+
+
+class KitQuestionOutputSerializer(serializers.Serializer):
+    question = serializers.IntegerField(source="question_id")
+    slug = serializers.CharField(source="question.slug")
+    level = serializers.CharField(source="question.level_id")
+    order = serializers.IntegerField()
+    estimated_minutes = serializers.IntegerField()
+    prompt = serializers.CharField(source="question.prompt")
+    hint = serializers.CharField(source="question.hint")
+    competencies = serializers.SerializerMethodField()
+    rubric = KitCriterionOutputSerializer(many=True, source="question.criteria.all")
+
+    def get_competencies(self, row) -> list[str]:
+        return sorted(c.slug for c in row.question.competencies.all())
+
+
+class KitCandidateOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class MySessionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    loop = serializers.IntegerField(source="loop_id")
+    loop_status = serializers.ChoiceField(choices=Loop.Status.choices, source="loop.status")
+    candidate = KitCandidateOutputSerializer(source="loop.candidate")
+    order = serializers.IntegerField()
+    duration_minutes = serializers.IntegerField()
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    interviewers = serializers.SerializerMethodField()
+    questions = KitQuestionOutputSerializer(many=True, source="session_questions.all")
+
+    def get_interviewers(self, session: InterviewSession) -> list[int]:
+        return [seat.interviewer_id for seat in session.session_interviewers.all()]

@@ -1,0 +1,216 @@
+"""The arrays the calibration statistics read, and the grouping helpers shared by the modules.
+
+Nothing here touches Django: the ORM layer flattens submitted scorecards into these arrays, so the
+statistics can be tested and benchmarked on synthetic hiring data alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+RATING_MIN = 0.0
+RATING_MAX = 4.0
+# Recommendation scale of the scorecard (strong_no 1 ... strong_yes 4); 3 and above means "hire".
+RECOMMENDATION_NAMES: dict[int, str] = {1: "strong_no", 2: "no", 3: "yes", 4: "strong_yes"}
+HIRE_RECOMMENDATION_MIN = 3
+
+_RATING_ALIGNED = ("rating", "interviewer", "candidate", "criterion", "question", "session", "loop")
+_CARD_ALIGNED = ("card_interviewer", "card_loop", "card_candidate", "card_recommendation")
+_DECISION_ALIGNED = ("decision_loop", "decision_hire")
+
+
+@dataclass(frozen=True)
+class CalibrationInputs:
+    # One entry per criterion rating of a SUBMITTED scorecard; all arrays aligned, int64 ids.
+    rating: np.ndarray  # float64, values 0..4
+    interviewer: np.ndarray  # user id of the scorecard's author
+    candidate: np.ndarray
+    criterion: np.ndarray  # rubric criterion id
+    question: np.ndarray  # question id the criterion belongs to
+    session: np.ndarray  # interview session id
+    loop: np.ndarray  # loop id
+    # One entry per submitted scorecard, aligned arrays.
+    card_interviewer: np.ndarray
+    card_loop: np.ndarray
+    card_candidate: np.ndarray
+    card_recommendation: np.ndarray  # int: strong_no 1, no 2, yes 3, strong_yes 4
+    # Final decisions: one entry per decided loop.
+    decision_loop: np.ndarray
+    decision_hire: np.ndarray  # bool / 0-1
+    interviewer_usernames: Mapping[int, str]
+    question_meta: Mapping[int, tuple[str, str]]  # question id -> (slug, level slug)
+
+    def __post_init__(self) -> None:
+        # Coerce once here so every statistic can rely on dtypes (the dataclass is frozen, hence
+        # object.__setattr__), then refuse misaligned or out-of-scale arrays early and loudly.
+        for field in fields(self):
+            if field.name in ("interviewer_usernames", "question_meta"):
+                continue
+            if field.name == "rating":
+                dtype: type = np.float64
+            elif field.name == "decision_hire":
+                dtype = np.bool_
+            else:
+                dtype = np.int64
+            coerced = np.asarray(getattr(self, field.name), dtype=dtype)
+            if coerced.ndim != 1:
+                raise ValueError(f"{field.name} must be one-dimensional, got shape {coerced.shape}")
+            object.__setattr__(self, field.name, coerced)
+        validate_inputs(self)
+
+    @classmethod
+    def from_lists(
+        cls,
+        *,
+        rating: Sequence[float] = (),
+        interviewer: Sequence[int] = (),
+        candidate: Sequence[int] = (),
+        criterion: Sequence[int] = (),
+        question: Sequence[int] = (),
+        session: Sequence[int] = (),
+        loop: Sequence[int] = (),
+        card_interviewer: Sequence[int] = (),
+        card_loop: Sequence[int] = (),
+        card_candidate: Sequence[int] = (),
+        card_recommendation: Sequence[int] = (),
+        decision_loop: Sequence[int] = (),
+        decision_hire: Sequence[bool | int] = (),
+        interviewer_usernames: Mapping[int, str] | None = None,
+        question_meta: Mapping[int, tuple[str, str]] | None = None,
+    ) -> CalibrationInputs:
+        """Build the inputs from plain Python lists (tests, fixtures); every list may be omitted."""
+        return cls(
+            rating=np.asarray(rating, dtype=np.float64),
+            interviewer=np.asarray(interviewer, dtype=np.int64),
+            candidate=np.asarray(candidate, dtype=np.int64),
+            criterion=np.asarray(criterion, dtype=np.int64),
+            question=np.asarray(question, dtype=np.int64),
+            session=np.asarray(session, dtype=np.int64),
+            loop=np.asarray(loop, dtype=np.int64),
+            card_interviewer=np.asarray(card_interviewer, dtype=np.int64),
+            card_loop=np.asarray(card_loop, dtype=np.int64),
+            card_candidate=np.asarray(card_candidate, dtype=np.int64),
+            card_recommendation=np.asarray(card_recommendation, dtype=np.int64),
+            decision_loop=np.asarray(decision_loop, dtype=np.int64),
+            decision_hire=np.asarray(decision_hire, dtype=np.bool_),
+            interviewer_usernames=dict(interviewer_usernames or {}),
+            question_meta=dict(question_meta or {}),
+        )
+
+
+def validate_inputs(inputs: CalibrationInputs) -> None:
+    """Raise ValueError when aligned arrays differ in length or values leave their scales."""
+    for family in (_RATING_ALIGNED, _CARD_ALIGNED, _DECISION_ALIGNED):
+        lengths = {name: len(getattr(inputs, name)) for name in family}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"arrays must be aligned, got lengths {lengths}")
+    rating = inputs.rating
+    if not np.all(np.isfinite(rating)):
+        raise ValueError("every rating must be a finite number")
+    if rating.size and (rating.min() < RATING_MIN or rating.max() > RATING_MAX):
+        raise ValueError(f"ratings must lie in [{RATING_MIN}, {RATING_MAX}]")
+    recommendation = inputs.card_recommendation
+    if recommendation.size and not np.isin(recommendation, list(RECOMMENDATION_NAMES)).all():
+        raise ValueError("card_recommendation must use the codes 1 (strong_no) .. 4 (strong_yes)")
+    if np.unique(inputs.decision_loop).size != inputs.decision_loop.size:
+        raise ValueError("decision_loop must hold one entry per decided loop")
+
+
+# Ids spanning at most this many slots per entry (or _DENSE_SLOTS_MIN) are ranked through a
+# presence table over their range, O(entries + range) without sorting; wider ranges are sorted.
+_DENSE_SLOTS_PER_ENTRY = 4
+_DENSE_SLOTS_MIN = 1 << 16
+
+
+def _rank(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values of a non-empty int64 array and each entry's rank among them.
+
+    Same result as np.unique(values, return_inverse=True), without its stable sort: database ids
+    are mostly dense, so a presence table over [min, max] ranks them in linear time; otherwise an
+    unstable sort (ties need no order: equal values get the same rank anyway).
+    """
+    low, high = int(values.min()), int(values.max())
+    span = high - low + 1
+    if span <= max(_DENSE_SLOTS_PER_ENTRY * values.size, _DENSE_SLOTS_MIN):
+        offset = values - low
+        present = np.zeros(span, dtype=bool)
+        present[offset] = True
+        rank = np.cumsum(present, dtype=np.int64)
+        rank -= 1
+        return np.flatnonzero(present) + low, rank[offset]
+    order = np.argsort(values)
+    sorted_values = values[order]
+    new = np.empty(values.size, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_values[1:], sorted_values[:-1], out=new[1:])
+    code = np.empty(values.size, dtype=np.int64)
+    code[order] = np.cumsum(new, dtype=np.int64) - 1
+    return sorted_values[new], code
+
+
+def encode_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct ids and, per entry, the dense code 0..n-1 of its id."""
+    ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return _rank(ids)
+
+
+def distinct_ids(*arrays: np.ndarray) -> np.ndarray:
+    """Sorted distinct ids over all the arrays (np.union1d of int64 ids, without sorting them)."""
+    return encode_ids(np.concatenate([np.asarray(a, dtype=np.int64).reshape(-1) for a in arrays]))[
+        0
+    ]
+
+
+def group_rows(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Dense group number of each row for the tuple of codes, and the first row of every group.
+
+    Codes are non-negative ints. The compound key is mixed-radix; it is re-compressed whenever the
+    next digit could overflow int64, so any number of columns is safe. Groups are numbered in
+    ascending key order (as np.unique numbers them).
+    """
+    rows = len(codes[0]) if codes else 0
+    if rows == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    key = np.zeros(rows, dtype=np.int64)
+    span = 1
+    for code in codes:
+        width = int(code.max()) + 1
+        if span * width >= 2**62:
+            _, key = encode_ids(key)
+            span = int(key.max()) + 1
+        key = key * width + code
+        span *= width
+    distinct, group = _rank(key)
+    # The first row of a group is the smallest row index carrying its key.
+    first = np.full(distinct.size, rows, dtype=np.int64)
+    np.minimum.at(first, group, np.arange(rows, dtype=np.int64))
+    return group, first
+
+
+def first_recommendation_per_interviewer_loop(
+    inputs: CalibrationInputs,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One recommendation per (interviewer, loop): the interviewer's first scorecard in the loop.
+
+    An interviewer may hold several sessions of one loop. Agreement statistics need one value per
+    observer and unit, so we keep the first submitted scorecard (the ORM layer passes cards in
+    submission order) rather than a mean: a mean would invent half-points (2.5) that are not on the
+    recommendation scale and would distort the ordinal metric.
+    """
+    if inputs.card_interviewer.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    _, interviewer_code = encode_ids(inputs.card_interviewer)
+    _, loop_code = encode_ids(inputs.card_loop)
+    _, first = group_rows(interviewer_code, loop_code)
+    first.sort()
+    return (
+        inputs.card_interviewer[first],
+        inputs.card_loop[first],
+        inputs.card_recommendation[first],
+    )

@@ -1,0 +1,139 @@
+"""Calibration report exports: a CSV with one row per interviewer, and a PNG severity chart.
+
+Both read the stored `result` only; nothing is recomputed. The chart uses matplotlib's
+object-oriented API on the Agg canvas (no pyplot global state), so it is safe in any thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+CSV_COLUMNS = (
+    "interviewer_id",
+    "username",
+    "scorecards",
+    "ratings",
+    "mean_rating",
+    "sd_rating",
+    "severity",
+    "severity_se",
+    "strong_no",
+    "no",
+    "yes",
+    "strong_yes",
+    "decided_loops",
+    "decision_agreement",
+    "flags",
+)
+RECOMMENDATIONS = ("strong_no", "no", "yes", "strong_yes")
+# Error bars: about 95% of the normal distribution lies within 1.96 standard errors.
+Z_95 = 1.96
+# A chart of thousands of bars is unreadable: past this many, show the harshest and most lenient.
+CHART_MAX_INTERVIEWERS = 60
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return value
+
+
+def _share(value: Any) -> Any:
+    # The statistics give decision agreement as a share; older shapes may hold {share, ...}.
+    if isinstance(value, dict):
+        return value.get("share")
+    return value
+
+
+def report_csv(result: dict[str, Any]) -> str:
+    """One row per interviewer of `result["interviewers"]`, in the report's order."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in result.get("interviewers") or []:
+        counts = row.get("recommendation_counts") or {}
+        writer.writerow(
+            [
+                row.get("id"),
+                row.get("username") or "",
+                row.get("scorecards"),
+                row.get("ratings"),
+                _cell(row.get("mean_rating")),
+                _cell(row.get("sd_rating")),
+                _cell(row.get("severity")),
+                _cell(row.get("severity_se")),
+                *(counts.get(name, 0) for name in RECOMMENDATIONS),
+                row.get("decided_loops", ""),
+                _cell(_share(row.get("decision_agreement"))),
+                ";".join(row.get("flags") or []),
+            ]
+        )
+    return out.getvalue()
+
+
+def _alpha_text(agreement: dict[str, Any], key: str) -> str:
+    value = agreement.get(key)
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def chart_title(result: dict[str, Any]) -> str:
+    agreement = result.get("agreement") or {}
+    reliability = result.get("reliability") or {}
+    needed = reliability.get("interviewers_for_0_8")
+    return (
+        "Interviewer severity (rating points, + = harsher), 95% error bars\n"
+        f"Criterion alpha ordinal {_alpha_text(agreement, 'criterion_alpha_ordinal')}, "
+        f"interval {_alpha_text(agreement, 'criterion_alpha_interval')} "
+        f"({agreement.get('criterion_units', 0)} units); "
+        f"recommendation alpha ordinal {_alpha_text(agreement, 'recommendation_alpha_ordinal')} "
+        f"({agreement.get('recommendation_units', 0)} loops); "
+        f"interviewers for 0.8: {'n/a' if needed is None else needed}"
+    )
+
+
+def report_chart_png(result: dict[str, Any]) -> bytes:
+    """Each interviewer's severity with a 95% error bar, sorted, agreement in the title."""
+    rows = [row for row in result.get("interviewers") or [] if row.get("severity") is not None]
+    rows.sort(key=lambda row: (row["severity"], row.get("id") or 0))
+    omitted = 0
+    if len(rows) > CHART_MAX_INTERVIEWERS:
+        half = CHART_MAX_INTERVIEWERS // 2
+        omitted = len(rows) - 2 * half
+        rows = rows[:half] + rows[-half:]
+    height = max(3.0, 1.6 + 0.22 * len(rows))
+    figure = Figure(figsize=(10, height), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    if rows:
+        positions = list(range(len(rows)))
+        severity = [row["severity"] for row in rows]
+        errors = [Z_95 * (row.get("severity_se") or 0.0) for row in rows]
+        colours = ["#b2182b" if value > 0 else "#2166ac" for value in severity]
+        axes.errorbar(
+            severity, positions, xerr=errors, fmt="none", ecolor="#555555", capsize=2, lw=1
+        )
+        axes.scatter(severity, positions, c=colours, s=18, zorder=3)
+        axes.set_yticks(positions)
+        axes.set_yticklabels(
+            [str(row.get("username") or row.get("id")) for row in rows], fontsize=7
+        )
+        axes.axvline(0.0, color="#999999", lw=0.8)
+    else:
+        axes.text(0.5, 0.5, "No interviewer has an estimated severity", ha="center")
+        axes.set_yticks([])
+    label = "severity (rating points)"
+    if omitted:
+        label += f"; {omitted} interviewers in the middle omitted"
+    axes.set_xlabel(label)
+    axes.set_title(chart_title(result), fontsize=8)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()

@@ -1,0 +1,307 @@
+"""Reads for calibration reports: the report rows, and the loader that flattens submitted scorecards
+into the numpy arrays of `scoring.calibration.inputs.CalibrationInputs`.
+
+The loader never builds one model object per rating, nor touches rows one by one in Python. On
+PostgreSQL each scope is one SQL statement whose int8 columns the server packs into a single
+binary bytea (`string_agg(int8send(...))`), which numpy reinterprets in one call. Elsewhere
+(SQLite on a laptop) cursor rows go to numpy in chunks. SQL does the joins and the filtering;
+numpy does the rest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import psycopg
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.db.models import QuerySet
+
+from questionbank.models import Question
+from scoring.calibration.inputs import CalibrationInputs
+from scoring.models import CalibrationReport
+
+_VALUES_LIST_CHUNK = 50_000
+
+
+def calibration_report_list() -> QuerySet[CalibrationReport]:
+    """Every report, newest first, without `result` (large, and lists do not show it)."""
+    return CalibrationReport.objects.defer("result").order_by("-id")
+
+
+def calibration_report_get(*, report_id: int) -> CalibrationReport | None:
+    return CalibrationReport.objects.filter(id=report_id).first()
+
+
+@dataclass(frozen=True)
+class CalibrationScope:
+    """Which submitted scorecards a report covers (API.md, Calibration: `filters`).
+
+    `since` and `until` are inclusive calendar dates (UTC) of the scorecard's submission.
+    """
+
+    job: int | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    interviewers: Sequence[int] = field(default_factory=tuple)
+    levels: Sequence[str] = field(default_factory=tuple)
+    questions: Sequence[int] = field(default_factory=tuple)
+
+    @classmethod
+    def from_filters(cls, filters: dict[str, Any]) -> CalibrationScope:
+        """From the JSON stored on the report (validated when it was requested)."""
+
+        def as_date(value: str | None) -> dt.date | None:
+            return dt.date.fromisoformat(value) if value else None
+
+        return cls(
+            job=filters.get("job"),
+            since=as_date(filters.get("since")),
+            until=as_date(filters.get("until")),
+            interviewers=tuple(filters.get("interviewers") or ()),
+            levels=tuple(filters.get("levels") or ()),
+            questions=tuple(filters.get("questions") or ()),
+        )
+
+    def describe(self) -> str:
+        """The filters in a recruiter's words, for messages."""
+        parts = []
+        if self.job is not None:
+            parts.append(f"job {self.job}")
+        if self.since is not None:
+            parts.append(f"submitted on or after {self.since.isoformat()}")
+        if self.until is not None:
+            parts.append(f"submitted on or before {self.until.isoformat()}")
+        if self.interviewers:
+            parts.append(f"interviewers {', '.join(map(str, self.interviewers))}")
+        if self.levels:
+            parts.append(f"levels {', '.join(self.levels)}")
+        if self.questions:
+            parts.append(f"questions {', '.join(map(str, self.questions))}")
+        return "; ".join(parts) if parts else "no filters"
+
+
+def _tables() -> dict[str, str]:
+    from interviews.models import Loop, LoopTemplate
+    from questionbank.models import RubricCriterion
+    from scoring.models import CriterionRating, Scorecard
+
+    return {
+        "rating": CriterionRating._meta.db_table,
+        "card": Scorecard._meta.db_table,
+        "loop": Loop._meta.db_table,
+        "template": LoopTemplate._meta.db_table,
+        "criterion": RubricCriterion._meta.db_table,
+        "question": Question._meta.db_table,
+    }
+
+
+def _card_conditions(scope: CalibrationScope, params: list[Any]) -> list[str]:
+    """WHERE terms on the scorecard `s` (and its loop `l`, template `t` when a job is given)."""
+    where = ["s.status = 'submitted'"]
+    if scope.job is not None:
+        where.append("t.job_id = %s")
+        params.append(int(scope.job))
+    if scope.since is not None:
+        where.append("s.submitted_at >= %s")
+        params.append(dt.datetime.combine(scope.since, dt.time.min, tzinfo=dt.UTC))
+    if scope.until is not None:
+        where.append("s.submitted_at < %s")
+        params.append(dt.datetime.combine(scope.until + dt.timedelta(days=1), dt.time.min, dt.UTC))
+    if scope.interviewers:
+        where.append(_in_list("s.interviewer_id", scope.interviewers, params, int))
+    return where
+
+
+def _rating_conditions(scope: CalibrationScope, params: list[Any]) -> list[str]:
+    """WHERE terms on the criterion `c` and question `q` of a rating."""
+    where = []
+    if scope.levels:
+        where.append(_in_list("q.level_id", scope.levels, params, str))
+    if scope.questions:
+        where.append(_in_list("c.question_id", scope.questions, params, int))
+    return where
+
+
+def _in_list(column: str, values: Sequence[Any], params: list[Any], cast: Callable) -> str:
+    params.extend(cast(v) for v in values)
+    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+
+def _ratings_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
+    t = _tables()
+    params: list[Any] = []
+    where = _card_conditions(scope, params) + _rating_conditions(scope, params)
+    joins = [
+        f"JOIN {t['card']} s ON s.id = r.scorecard_id",
+        f"JOIN {t['loop']} l ON l.id = s.loop_id",
+        f"JOIN {t['criterion']} c ON c.id = r.criterion_id",
+    ]
+    if scope.job is not None:
+        joins.append(f"JOIN {t['template']} t ON t.id = l.template_id")
+    if scope.levels:
+        joins.append(f"JOIN {t['question']} q ON q.id = c.question_id")
+    sql = (
+        "SELECT r.rating::int8, s.interviewer_id::int8, l.candidate_id::int8, "
+        "r.criterion_id::int8, c.question_id::int8, s.session_id::int8, s.loop_id::int8 "
+        f"FROM {t['rating']} r {' '.join(joins)} WHERE {' AND '.join(where)}"
+    )
+    return sql, params
+
+
+def _cards_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
+    t = _tables()
+    params: list[Any] = []
+    where = _card_conditions(scope, params)
+    rating_where = _rating_conditions(scope, params)
+    if rating_where:
+        # A scorecard is in scope when at least one of its ratings is.
+        question_join = f"JOIN {t['question']} q ON q.id = c.question_id" if scope.levels else ""
+        where.append(
+            f"EXISTS (SELECT 1 FROM {t['rating']} r JOIN {t['criterion']} c "
+            f"ON c.id = r.criterion_id {question_join} "
+            f"WHERE r.scorecard_id = s.id AND {' AND '.join(rating_where)})"
+        )
+    template_join = (
+        f"JOIN {t['template']} t ON t.id = l.template_id" if scope.job is not None else ""
+    )
+    sql = (
+        "SELECT s.interviewer_id::int8, s.loop_id::int8, l.candidate_id::int8, "
+        "(CASE s.overall_recommendation WHEN 'strong_no' THEN 1 WHEN 'no' THEN 2 "
+        "WHEN 'yes' THEN 3 WHEN 'strong_yes' THEN 4 END)::int8, "
+        # Ordering columns, after the int8 ones: scorecards go in submission order.
+        "s.submitted_at, s.id "
+        f"FROM {t['card']} s JOIN {t['loop']} l ON l.id = s.loop_id {template_join} "
+        f"WHERE {' AND '.join(where)}"
+    )
+    return sql, params
+
+
+def _decisions_sql(loop_ids: np.ndarray) -> tuple[str, list[Any]]:
+    t = _tables()
+    # The loops come from the scorecards in scope; a VALUES-free ANY(array) keeps one parameter.
+    sql = (
+        "SELECT l.id::int8, (CASE WHEN l.decision = 'hire' THEN 1 ELSE 0 END)::int8 "
+        f"FROM {t['loop']} l WHERE l.decision <> '' AND l.id = ANY(%s::int8[])"
+    )
+    return sql, ["{" + ",".join(str(int(i)) for i in loop_ids) + "}"]
+
+
+def _fetch_int_columns(
+    sql: str, params: list[Any], columns: int, ordered: bool = False
+) -> list[np.ndarray]:
+    """Run `sql` and return its first `columns` columns (each a non-null int8) as int64 arrays.
+
+    With `ordered`, the columns after those are the sort key of the rows.
+    """
+    if connection.vendor == "postgresql":
+        return _aggregate_int_columns(sql, params, columns, ordered)
+    return _values_int_columns(sql, params, columns, ordered)
+
+
+def _aggregate_int_columns(
+    sql: str, params: list[Any], columns: int, ordered: bool
+) -> list[np.ndarray]:
+    # PostgreSQL packs every row into 8 bytes per column (int8send, big-endian) and concatenates
+    # them into ONE bytea, fetched in binary: one network message and one np.frombuffer instead
+    # of a Python step per row (COPY hands libpq one message per row, which costs more in
+    # Python than the query itself). bytea caps at 1 GB: about 19 million ratings.
+    names = [f"c{i}" for i in range(columns)]
+    packed = " || ".join(f"int8send(scope.{name})" for name in names)
+    order = ""
+    if ordered:
+        order = " ORDER BY scope.o1, scope.o2"
+        names += ["o1", "o2"]
+    statement = (
+        f"SELECT string_agg({packed}, ''::bytea{order}) FROM ({sql}) AS scope({', '.join(names)})"
+    )
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(statement, params or None, binary=True)
+        (blob,) = cursor.fetchone()
+    if blob is None:
+        return [np.zeros(0, dtype=np.int64) for _ in range(columns)]
+    table = np.frombuffer(blob, dtype=">i8").reshape(-1, columns)
+    return [table[:, i].astype(np.int64) for i in range(columns)]
+
+
+def _values_int_columns(
+    sql: str, params: list[Any], columns: int, ordered: bool
+) -> list[np.ndarray]:
+    chunks: list[np.ndarray] = []
+    sql = sql.replace("::int8[]", "").replace("::int8", "")
+    if ordered:
+        sql += f" ORDER BY {columns + 1}, {columns + 2}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(_VALUES_LIST_CHUNK):
+            chunks.append(np.asarray([row[:columns] for row in rows], dtype=np.int64))
+    table = np.concatenate(chunks) if chunks else np.zeros((0, columns), dtype=np.int64)
+    return [np.ascontiguousarray(table[:, i]) for i in range(columns)]
+
+
+def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
+    """Flatten the submitted scorecards in `scope` into the statistics' arrays.
+
+    Three statements: ratings (one row per criterion rating, joined to scorecard, loop and
+    criterion), scorecards (one row per submitted scorecard in submission order, with the
+    recommendation already on the 1..4 scale), and the decisions of the loops they belong to;
+    then the usernames and question slugs of the ids that occur.
+    """
+    sql, params = _ratings_sql(scope)
+    rating, interviewer, candidate, criterion, question, session, loop = _fetch_int_columns(
+        sql, params, 7
+    )
+    sql, params = _cards_sql(scope)
+    card_interviewer, card_loop, card_candidate, card_recommendation = _fetch_int_columns(
+        sql, params, 4, ordered=True
+    )
+    if connection.vendor == "postgresql":
+        sql, params = _decisions_sql(np.unique(card_loop))
+        decision_loop, decision_hire = _fetch_int_columns(sql, params, 2)
+    else:
+        from interviews.models import Loop
+
+        decided = np.asarray(
+            Loop.objects.filter(id__in=np.unique(card_loop).tolist())
+            .exclude(decision="")
+            .order_by("id")
+            .values_list("id", "decision"),
+            dtype=object,
+        ).reshape(-1, 2)
+        decision_loop = decided[:, 0].astype(np.int64)
+        decision_hire = (decided[:, 1] == "hire").astype(np.int64)
+
+    interviewer_ids = np.union1d(np.unique(interviewer), np.unique(card_interviewer))
+    usernames = dict(
+        get_user_model()
+        .objects.filter(id__in=interviewer_ids.tolist())
+        .values_list("id", "username")
+    )
+    question_meta = {
+        qid: (slug, level)
+        for qid, slug, level in Question.objects.filter(
+            id__in=np.unique(question).tolist()
+        ).values_list("id", "slug", "level_id")
+    }
+    return CalibrationInputs(
+        rating=rating.astype(np.float64),
+        interviewer=interviewer,
+        candidate=candidate,
+        criterion=criterion,
+        question=question,
+        session=session,
+        loop=loop,
+        card_interviewer=card_interviewer,
+        card_loop=card_loop,
+        card_candidate=card_candidate,
+        card_recommendation=card_recommendation,
+        decision_loop=decision_loop,
+        decision_hire=decision_hire.astype(bool),
+        interviewer_usernames=usernames,
+        question_meta=question_meta,
+    )

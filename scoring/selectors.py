@@ -1,0 +1,65 @@
+"""Reads of scorecards under the blind-feedback rules (API.md, Who may do what).
+
+- Everyone sees their own scorecards, drafts included; nobody sees anyone else's draft.
+- Hiring managers, recruiters and admins see every submitted scorecard.
+- Anyone else sees a peer's submitted scorecard in a loop only once they have submitted their own
+  scorecard in that loop.
+What a user may not see does not exist for them: the views answer 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import F, Prefetch, Q, QuerySet
+
+from core.roles import Role, has_role
+from scoring.models import CriterionRating, Scorecard, ScorecardRevision
+
+
+def _ratings_with_question() -> QuerySet[CriterionRating]:
+    return CriterionRating.objects.annotate(
+        question_id_for_output=F("criterion__question_id")
+    ).order_by("id")
+
+
+def scorecard_visibility_filter(*, user: AbstractBaseUser) -> Q:
+    """The condition on Scorecard rows that `user` may read."""
+    own = Q(interviewer_id=user.pk)
+    if has_role(user, Role.HIRING_MANAGER, Role.RECRUITER):
+        return own | Q(status=Scorecard.Status.SUBMITTED)
+    loops_submitted_in = Scorecard.objects.filter(
+        interviewer_id=user.pk, status=Scorecard.Status.SUBMITTED
+    ).values("loop_id")
+    return own | Q(status=Scorecard.Status.SUBMITTED, loop_id__in=loops_submitted_in)
+
+
+def scorecard_list(*, user: AbstractBaseUser) -> QuerySet[Scorecard]:
+    """Scorecards `user` may read, each with `rating_rows` (ratings with their question id)."""
+    return (
+        Scorecard.objects.filter(scorecard_visibility_filter(user=user))
+        .prefetch_related(Prefetch("ratings", _ratings_with_question(), to_attr="rating_rows"))
+        .order_by("id")
+    )
+
+
+def scorecard_visible_get(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard | None:
+    """One scorecard with its ratings if `user` may read it, else None."""
+    return scorecard_list(user=user).filter(pk=scorecard_id).first()
+
+
+def scorecard_ratings_snapshot(*, scorecard: Scorecard) -> list[dict[str, int | str]]:
+    """The scorecard's ratings as plain data, for a revision's `previous`."""
+    return [
+        {
+            "criterion": row.criterion_id,
+            "question": row.question_id_for_output,
+            "rating": row.rating,
+            "note": row.note,
+        }
+        for row in _ratings_with_question().filter(scorecard=scorecard)
+    ]
+
+
+def scorecard_revision_list(*, scorecard: Scorecard) -> QuerySet[ScorecardRevision]:
+    """The amendments of a scorecard, oldest first."""
+    return ScorecardRevision.objects.filter(scorecard=scorecard).order_by("revision")

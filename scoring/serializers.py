@@ -1,0 +1,182 @@
+"""Scorecard request and response shapes (API.md, Scoring).
+
+Ratings are whole numbers on a 0-4 scale; DRF's IntegerField would accept "3", 2.0 and true, so
+every number that is an id or a rating goes through `StrictIntegerField`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from scoring.models import Recommendation, Scorecard
+
+MAX_DATABASE_ID = 2**63 - 1
+MAX_RATINGS = 200
+MAX_SUMMARY_CHARS = 20_000
+MAX_NOTE_CHARS = 5_000
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer and nothing else: no strings, decimals (2.0 included) or booleans."""
+
+    default_error_messages = {
+        "invalid": "Send a whole number, not a string, decimal or boolean.",
+    }
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return data
+
+
+def _id_field(thing: str, **kwargs: Any) -> StrictIntegerField:
+    return StrictIntegerField(
+        min_value=1,
+        max_value=MAX_DATABASE_ID,
+        error_messages={
+            "min_value": f"Send the id of a {thing}: a positive whole number.",
+            "max_value": f"Send the id of a {thing}: this number is too large to be one.",
+        },
+        **kwargs,
+    )
+
+
+_RATING_RANGE = "Ratings run from 0 (not addressed) to 4 (exceptional): send a whole number 0-4."
+
+
+class ScorecardRatingInputSerializer(serializers.Serializer):
+    criterion = _id_field("rubric criterion")
+    rating = StrictIntegerField(
+        min_value=0,
+        max_value=4,
+        error_messages={"min_value": _RATING_RANGE, "max_value": _RATING_RANGE},
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MAX_NOTE_CHARS
+    )
+
+
+def _ratings_field() -> ScorecardRatingInputSerializer:
+    return ScorecardRatingInputSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_RATINGS,
+        help_text=(
+            "One rating per rubric criterion of the session's questions; the list replaces the "
+            "scorecard's ratings."
+        ),
+    )
+
+
+def _recommendation_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Recommendation.choices,
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        error_messages={
+            "invalid_choice": "'{input}' is not a recommendation; use strong_no, no, yes or "
+            "strong_yes."
+        },
+    )
+
+
+def _summary_field() -> serializers.CharField:
+    return serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_SUMMARY_CHARS, trim_whitespace=False
+    )
+
+
+class ScorecardCreateInputSerializer(serializers.Serializer):
+    session = _id_field("session of a loop you interview in")
+    overall_recommendation = _recommendation_field()
+    summary = _summary_field()
+    ratings = _ratings_field()
+    submit = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true submits at once (every active criterion rated, a recommendation given).",
+    )
+
+
+class ScorecardUpdateInputSerializer(serializers.Serializer):
+    overall_recommendation = _recommendation_field()
+    summary = _summary_field()
+    ratings = _ratings_field()
+
+
+class ScorecardAmendInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=MAX_SUMMARY_CHARS, help_text="Why the submitted scorecard is being changed."
+    )
+    overall_recommendation = serializers.ChoiceField(
+        choices=Recommendation.choices,
+        required=False,
+        error_messages={
+            "invalid_choice": "'{input}' is not a recommendation; use strong_no, no, yes or "
+            "strong_yes."
+        },
+    )
+    summary = _summary_field()
+    ratings = _ratings_field()
+
+
+class ScorecardRatingOutputSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField(source="criterion_id")
+    question = serializers.IntegerField(source="question_id_for_output")
+    rating = serializers.IntegerField()
+    note = serializers.CharField()
+
+
+class ScorecardOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    session = serializers.IntegerField(source="session_id")
+    loop = serializers.IntegerField(source="loop_id")
+    interviewer = serializers.IntegerField(source="interviewer_id")
+    status = serializers.ChoiceField(choices=Scorecard.Status.choices)
+    overall_recommendation = serializers.ChoiceField(
+        choices=Recommendation.choices, allow_null=True
+    )
+    summary = serializers.CharField()
+    revision = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    ratings = ScorecardRatingOutputSerializer(many=True, source="rating_rows")
+
+    def to_representation(self, instance: Scorecard) -> dict[str, Any]:
+        body = super().to_representation(instance)
+        # A draft without a recommendation says null rather than "".
+        body["overall_recommendation"] = instance.overall_recommendation or None
+        return body
+
+
+class ScorecardPreviousRatingOutputSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField()
+    question = serializers.IntegerField()
+    rating = serializers.IntegerField()
+    note = serializers.CharField()
+
+
+class ScorecardPreviousOutputSerializer(serializers.Serializer):
+    overall_recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    summary = serializers.CharField()
+    ratings = ScorecardPreviousRatingOutputSerializer(many=True)
+
+
+class ScorecardRevisionOutputSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(help_text="The revision that `previous` describes.")
+    amended_by = serializers.IntegerField(source="amended_by_id", allow_null=True)
+    amended_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    previous = ScorecardPreviousOutputSerializer()
+
+
+class ScorecardErrorOutputSerializer(serializers.Serializer):
+    """The API's one error shape, as the scorecard endpoints answer it."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

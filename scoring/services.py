@@ -1,0 +1,564 @@
+"""Writes of scorecards: drafts, submission, amendments (API.md, Scoring).
+
+Rules, each refused with a 4xx that says what to change:
+- the author is the requesting user, who must be an interviewer of the session (SessionInterviewer);
+- scorecards are written only while their loop is scheduled (amendments also once it completed);
+- every rated criterion belongs to a question of the session, is active, and is rated once;
+- submitting needs every active criterion of the session's questions rated and a recommendation;
+- a submitted scorecard is never changed in place: `scorecard_amend` keeps what it said before;
+- when every interviewer of every session of a loop has submitted, the loop becomes completed.
+
+The database has the last word on races: one scorecard per interviewer per session is a unique
+constraint (a second insert is a 409, never a 500), and a submission locks the loop row (at the
+end of its transaction) so that the "everyone has submitted" check sees every scorecard
+committed before it and a loop cancelled meanwhile refuses it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from rest_framework import status
+
+from core.errors import ApplicationError, ErrorCode
+from core.roles import is_admin
+from core.services import audit_record
+from interviews.models import InterviewSession, Loop, SessionInterviewer
+from questionbank.models import RubricCriterion
+from scoring.models import CriterionRating, Scorecard, ScorecardRevision
+from scoring.selectors import scorecard_ratings_snapshot, scorecard_visibility_filter
+
+
+class ScorecardErrorCode(enum.StrEnum):
+    UNKNOWN_SESSION = "unknown_session"
+    NOT_SESSION_INTERVIEWER = "not_session_interviewer"
+    NOT_SCORECARD_AUTHOR = "not_scorecard_author"
+    LOOP_NOT_SCHEDULED = "loop_not_scheduled"
+    SCORECARD_EXISTS = "scorecard_exists"
+    SCORECARD_SUBMITTED = "scorecard_already_submitted"
+    SCORECARD_NOT_SUBMITTED = "scorecard_not_submitted"
+    SCORECARD_INCOMPLETE = "scorecard_incomplete"
+    AMENDMENT_CHANGES_NOTHING = "amendment_changes_nothing"
+
+
+class RatingInput(TypedDict):
+    criterion: int
+    rating: int
+    note: str
+
+
+@dataclass(frozen=True)
+class SessionRubric:
+    """The rubric criteria of a session's questions: criterion id -> question id, and which are
+    still active (retired ones stay attached to the ratings given before they were retired)."""
+
+    question_of: dict[int, int]
+    active: frozenset[int]
+
+
+def _session_rubric(*, session_id: int) -> SessionRubric:
+    rows = RubricCriterion.objects.filter(
+        question__session_questions__session_id=session_id
+    ).values_list("id", "question_id", "is_active")
+    question_of: dict[int, int] = {}
+    active: set[int] = set()
+    for criterion_id, question_id, is_active in rows:
+        question_of[criterion_id] = question_id
+        if is_active:
+            active.add(criterion_id)
+    return SessionRubric(question_of=question_of, active=frozenset(active))
+
+
+def _refuse(
+    code: enum.Enum, message: str, fields: dict[str, list[str]] | None, status_code: int
+) -> ApplicationError:
+    return ApplicationError(code, message, fields, status_code=status_code)
+
+
+def _check_ratings(
+    *,
+    ratings: Sequence[RatingInput],
+    rubric: SessionRubric,
+    session_id: int,
+    already_rated: Iterable[int] = (),
+) -> None:
+    """Every criterion belongs to the session's questions, is active (or already rated on this
+    scorecard before it was retired), and appears once."""
+    kept = set(already_rated)
+    seen: set[int] = set()
+    fields: dict[str, list[str]] = {}
+    for index, item in enumerate(ratings):
+        criterion_id = item["criterion"]
+        field = f"ratings.{index}.criterion"
+        if criterion_id not in rubric.question_of:
+            fields[field] = [
+                f"Criterion {criterion_id} is not on the rubric of a question of session "
+                f"{session_id}; rate only the criteria of that session's questions."
+            ]
+        elif criterion_id in seen:
+            fields[field] = [
+                f"Criterion {criterion_id} is rated more than once; send one rating per criterion."
+            ]
+        elif criterion_id not in rubric.active and criterion_id not in kept:
+            fields[field] = [
+                f"Criterion {criterion_id} has been retired from its question's rubric; rate the "
+                "question's active criteria instead."
+            ]
+        seen.add(criterion_id)
+    if fields:
+        first_field, messages = next(iter(fields.items()))
+        raise _refuse(
+            ErrorCode.VALIDATION_ERROR,
+            f"{first_field}: {messages[0]}",
+            fields,
+            status.HTTP_400_BAD_REQUEST,
+        )
+
+
+def _check_complete(*, rated: Iterable[int], rubric: SessionRubric, recommendation: str) -> None:
+    """A submitted scorecard rates every active criterion and gives a recommendation."""
+    missing = sorted(rubric.active - set(rated))
+    fields: dict[str, list[str]] = {}
+    if missing:
+        fields["ratings"] = [
+            "Rate every active criterion of the session's questions before submitting; missing "
+            f"criteria: {', '.join(str(c) for c in missing)}."
+        ]
+    if not recommendation:
+        fields["overall_recommendation"] = [
+            "Choose an overall recommendation (strong_no, no, yes or strong_yes) before submitting."
+        ]
+    if fields:
+        raise _refuse(
+            ScorecardErrorCode.SCORECARD_INCOMPLETE,
+            "The scorecard is not complete: " + " ".join(m[0] for m in fields.values()),
+            fields,
+            status.HTTP_400_BAD_REQUEST,
+        )
+
+
+def _check_loop_open(*, loop: Loop, field: str, allow_completed: bool = False) -> None:
+    allowed = {Loop.Status.SCHEDULED}
+    if allow_completed:
+        allowed.add(Loop.Status.COMPLETED)
+    if loop.status not in allowed:
+        message = (
+            f"Loop {loop.pk} is {loop.status}; scorecards can be written only while the loop is "
+            "scheduled."
+        )
+        raise _refuse(
+            ScorecardErrorCode.LOOP_NOT_SCHEDULED,
+            message,
+            {field: [message]},
+            status.HTTP_409_CONFLICT,
+        )
+
+
+def _rating_rows(
+    *, scorecard: Scorecard, ratings: Sequence[RatingInput], rubric: SessionRubric
+) -> list[CriterionRating]:
+    """Insert the ratings in one statement; each row knows its question for the response."""
+    rows = CriterionRating.objects.bulk_create(
+        [
+            CriterionRating(
+                scorecard=scorecard,
+                criterion_id=item["criterion"],
+                rating=item["rating"],
+                note=item.get("note", ""),
+            )
+            for item in ratings
+        ]
+    )
+    for row in rows:
+        row.question_id_for_output = rubric.question_of[row.criterion_id]
+    return rows
+
+
+def _lock_scheduled_loop(*, loop_id: int) -> None:
+    """Take the loop's row lock and check, under it, that the loop is still scheduled.
+
+    Taken as late as possible (just before the completion check and the commit), so that the
+    interviewers of one loop submitting at the same moment wait for each other only briefly.
+    """
+    loop_status = (
+        Loop.objects.select_for_update().filter(pk=loop_id).values_list("status", flat=True).first()
+    )
+    _check_loop_open(loop=Loop(pk=loop_id, status=loop_status), field="session")
+
+
+def _loop_complete_if_all_submitted(*, loop_id: int) -> bool:
+    """Mark the loop completed once every interviewer of every session has submitted.
+
+    Precondition: the caller holds the loop's row lock, taken before this statement, so the
+    check (a new snapshot under READ COMMITTED) sees every scorecard submitted before ours.
+    """
+    waiting_for = SessionInterviewer.objects.filter(loop_id=OuterRef("pk")).exclude(
+        Exists(
+            Scorecard.objects.filter(
+                session_id=OuterRef("session_id"),
+                interviewer_id=OuterRef("interviewer_id"),
+                status=Scorecard.Status.SUBMITTED,
+            )
+        )
+    )
+    completed = (
+        Loop.objects.filter(pk=loop_id, status=Loop.Status.SCHEDULED)
+        .filter(~Exists(waiting_for))
+        .update(status=Loop.Status.COMPLETED, updated_at=timezone.now())
+    )
+    return completed == 1
+
+
+def _constraint_name(exc: IntegrityError) -> str:
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
+
+def scorecard_create(
+    *,
+    interviewer: AbstractBaseUser,
+    session_id: int,
+    overall_recommendation: str = "",
+    summary: str = "",
+    ratings: Sequence[RatingInput] = (),
+    submit: bool = False,
+) -> Scorecard:
+    """Write the requesting interviewer's scorecard for a session, as a draft or submitted.
+
+    One transaction and a fixed number of statements whatever the number of ratings (they are
+    inserted with one bulk INSERT). A second scorecard for the same interviewer and session is
+    refused by the unique constraint and answered with a 409, also when two requests race.
+    """
+    try:
+        return _scorecard_create(
+            interviewer=interviewer,
+            session_id=session_id,
+            overall_recommendation=overall_recommendation,
+            summary=summary,
+            ratings=ratings,
+            submit=submit,
+        )
+    except IntegrityError as exc:
+        if _constraint_name(exc) != "scorecard_unique_interviewer_session":
+            raise
+        existing = (
+            Scorecard.objects.filter(session_id=session_id, interviewer_id=interviewer.pk)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        message = (
+            f"You already have a scorecard for session {session_id} (id {existing}); change the "
+            f"draft with PATCH /api/v1/scorecards/{existing}/, or amend it once submitted."
+        )
+        raise _refuse(
+            ScorecardErrorCode.SCORECARD_EXISTS,
+            message,
+            {"session": [message]},
+            status.HTTP_409_CONFLICT,
+        ) from exc
+
+
+@transaction.atomic
+def _scorecard_create(
+    *,
+    interviewer: AbstractBaseUser,
+    session_id: int,
+    overall_recommendation: str,
+    summary: str,
+    ratings: Sequence[RatingInput],
+    submit: bool,
+) -> Scorecard:
+    session = (
+        InterviewSession.objects.select_related("loop")
+        .annotate(
+            is_interviewer=Exists(
+                SessionInterviewer.objects.filter(
+                    session_id=OuterRef("pk"), interviewer=interviewer
+                )
+            )
+        )
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        message = (
+            f"No session with id {session_id} exists; send the id of a session you interview in."
+        )
+        raise _refuse(
+            ScorecardErrorCode.UNKNOWN_SESSION,
+            message,
+            {"session": [message]},
+            status.HTTP_400_BAD_REQUEST,
+        )
+    if not session.is_interviewer:
+        message = (
+            f"You are not an interviewer of session {session_id}; only its interviewers write "
+            "its scorecards."
+        )
+        raise _refuse(
+            ScorecardErrorCode.NOT_SESSION_INTERVIEWER,
+            message,
+            {"session": [message]},
+            status.HTTP_403_FORBIDDEN,
+        )
+    _check_loop_open(loop=session.loop, field="session")
+    rubric = _session_rubric(session_id=session_id)
+    _check_ratings(ratings=ratings, rubric=rubric, session_id=session_id)
+    if submit:
+        _check_complete(
+            rated=(item["criterion"] for item in ratings),
+            rubric=rubric,
+            recommendation=overall_recommendation,
+        )
+    now = timezone.now()
+    scorecard = Scorecard.objects.create(
+        session_id=session_id,
+        loop_id=session.loop_id,
+        interviewer=interviewer,
+        status=Scorecard.Status.SUBMITTED if submit else Scorecard.Status.DRAFT,
+        overall_recommendation=overall_recommendation,
+        summary=summary,
+        submitted_at=now if submit else None,
+        created_at=now,
+        updated_at=now,
+    )
+    scorecard.rating_rows = _rating_rows(scorecard=scorecard, ratings=ratings, rubric=rubric)
+    if submit:
+        # Submitting may complete the loop: lock it, then check (see the two helpers).
+        _lock_scheduled_loop(loop_id=session.loop_id)
+        _loop_complete_if_all_submitted(loop_id=session.loop_id)
+    return scorecard
+
+
+def _scorecard_for_write(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:
+    """The scorecard, row-locked, if `user` may see it (else a 404, as for a read).
+
+    Lock order everywhere: the scorecard row first, then the loop row.
+    """
+    scorecard = (
+        Scorecard.objects.select_related("loop")
+        .select_for_update(of=("self",))
+        .filter(scorecard_visibility_filter(user=user), pk=scorecard_id)
+        .first()
+    )
+    if scorecard is None:
+        raise _refuse(
+            ErrorCode.NOT_FOUND,
+            f"No scorecard {scorecard_id} that you can see.",
+            None,
+            status.HTTP_404_NOT_FOUND,
+        )
+    return scorecard
+
+
+def _require_author(*, scorecard: Scorecard, user: AbstractBaseUser, allow_admin: bool) -> None:
+    if scorecard.interviewer_id == user.pk or (allow_admin and is_admin(user)):
+        return
+    raise _refuse(
+        ScorecardErrorCode.NOT_SCORECARD_AUTHOR,
+        f"Only the interviewer who wrote scorecard {scorecard.pk} may change it.",
+        None,
+        status.HTTP_403_FORBIDDEN,
+    )
+
+
+def _replace_ratings(
+    *, scorecard: Scorecard, ratings: Sequence[RatingInput], rubric: SessionRubric
+) -> None:
+    CriterionRating.objects.filter(scorecard=scorecard).delete()
+    _rating_rows(scorecard=scorecard, ratings=ratings, rubric=rubric)
+
+
+def _rated_criteria(*, scorecard: Scorecard) -> set[int]:
+    return set(
+        CriterionRating.objects.filter(scorecard=scorecard).values_list("criterion_id", flat=True)
+    )
+
+
+@transaction.atomic
+def scorecard_update(
+    *,
+    user: AbstractBaseUser,
+    scorecard_id: int,
+    overall_recommendation: str | None = None,
+    summary: str | None = None,
+    ratings: Sequence[RatingInput] | None = None,
+) -> Scorecard:
+    """Change the author's draft. None leaves a field as it is; `ratings` replaces all ratings.
+
+    A submitted scorecard is refused with a 409 that points at amend.
+    """
+    scorecard = _scorecard_for_write(user=user, scorecard_id=scorecard_id)
+    _require_author(scorecard=scorecard, user=user, allow_admin=False)
+    if scorecard.status == Scorecard.Status.SUBMITTED:
+        message = (
+            f"Scorecard {scorecard.pk} has been submitted and is never changed in place; use "
+            f"POST /api/v1/scorecards/{scorecard.pk}/amend/ with a reason to change it."
+        )
+        raise _refuse(
+            ScorecardErrorCode.SCORECARD_SUBMITTED,
+            message,
+            {"status": [message]},
+            status.HTTP_409_CONFLICT,
+        )
+    _check_loop_open(loop=scorecard.loop, field="session")
+    if ratings is not None:
+        rubric = _session_rubric(session_id=scorecard.session_id)
+        _check_ratings(
+            ratings=ratings,
+            rubric=rubric,
+            session_id=scorecard.session_id,
+            already_rated=_rated_criteria(scorecard=scorecard),
+        )
+        _replace_ratings(scorecard=scorecard, ratings=ratings, rubric=rubric)
+    if overall_recommendation is not None:
+        scorecard.overall_recommendation = overall_recommendation
+    if summary is not None:
+        scorecard.summary = summary
+    scorecard.updated_at = timezone.now()
+    scorecard.save(update_fields=["overall_recommendation", "summary", "updated_at"])
+    return scorecard
+
+
+@transaction.atomic
+def scorecard_submit(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:
+    """Submit the author's draft once it is complete; may complete the loop."""
+    scorecard = _scorecard_for_write(user=user, scorecard_id=scorecard_id)
+    _require_author(scorecard=scorecard, user=user, allow_admin=False)
+    if scorecard.status == Scorecard.Status.SUBMITTED:
+        message = (
+            f"Scorecard {scorecard.pk} was already submitted at "
+            f"{scorecard.submitted_at.isoformat()}; to change it, POST "
+            f"/api/v1/scorecards/{scorecard.pk}/amend/ with a reason."
+        )
+        raise _refuse(
+            ScorecardErrorCode.SCORECARD_SUBMITTED,
+            message,
+            {"status": [message]},
+            status.HTTP_409_CONFLICT,
+        )
+    _check_loop_open(loop=scorecard.loop, field="session")
+    _check_complete(
+        rated=_rated_criteria(scorecard=scorecard),
+        rubric=_session_rubric(session_id=scorecard.session_id),
+        recommendation=scorecard.overall_recommendation,
+    )
+    now = timezone.now()
+    scorecard.status = Scorecard.Status.SUBMITTED
+    scorecard.submitted_at = now
+    scorecard.updated_at = now
+    scorecard.save(update_fields=["status", "submitted_at", "updated_at"])
+    # Scorecard row first, then the loop row (see _scorecard_for_write).
+    _lock_scheduled_loop(loop_id=scorecard.loop_id)
+    _loop_complete_if_all_submitted(loop_id=scorecard.loop_id)
+    return scorecard
+
+
+def _ratings_key(ratings: Iterable[dict[str, Any]]) -> list[tuple[int, int, str]]:
+    return sorted((r["criterion"], r["rating"], r.get("note", "")) for r in ratings)
+
+
+@transaction.atomic
+def scorecard_amend(
+    *,
+    user: AbstractBaseUser,
+    scorecard_id: int,
+    reason: str,
+    overall_recommendation: str | None = None,
+    summary: str | None = None,
+    ratings: Sequence[RatingInput] | None = None,
+) -> Scorecard:
+    """Change a submitted scorecard, keeping what it said before as a ScorecardRevision.
+
+    The revision records who amended it, when, why and the previous recommendation, summary and
+    ratings; `revision` goes up by one and the amendment is written to the audit trail. The
+    author (or an admin) may amend while the loop is scheduled or completed. `ratings`, when
+    given, replaces every rating and must still rate every active criterion.
+    """
+    scorecard = _scorecard_for_write(user=user, scorecard_id=scorecard_id)
+    _require_author(scorecard=scorecard, user=user, allow_admin=True)
+    if scorecard.status != Scorecard.Status.SUBMITTED:
+        message = (
+            f"Scorecard {scorecard.pk} is a draft; change it with PATCH "
+            f"/api/v1/scorecards/{scorecard.pk}/ and submit it. Only submitted scorecards are "
+            "amended."
+        )
+        raise _refuse(
+            ScorecardErrorCode.SCORECARD_NOT_SUBMITTED,
+            message,
+            {"status": [message]},
+            status.HTTP_409_CONFLICT,
+        )
+    _check_loop_open(loop=scorecard.loop, field="session", allow_completed=True)
+    previous_ratings = scorecard_ratings_snapshot(scorecard=scorecard)
+    changed: list[str] = []
+    if overall_recommendation is not None and (
+        overall_recommendation != scorecard.overall_recommendation
+    ):
+        changed.append("overall_recommendation")
+    if summary is not None and summary != scorecard.summary:
+        changed.append("summary")
+    rubric: SessionRubric | None = None
+    if ratings is not None:
+        rubric = _session_rubric(session_id=scorecard.session_id)
+        _check_ratings(
+            ratings=ratings,
+            rubric=rubric,
+            session_id=scorecard.session_id,
+            already_rated=(r["criterion"] for r in previous_ratings),
+        )
+        _check_complete(
+            rated=(item["criterion"] for item in ratings),
+            rubric=rubric,
+            recommendation=overall_recommendation or scorecard.overall_recommendation,
+        )
+        if _ratings_key(ratings) != _ratings_key(previous_ratings):
+            changed.append("ratings")
+    if not changed:
+        raise _refuse(
+            ScorecardErrorCode.AMENDMENT_CHANGES_NOTHING,
+            "The amendment changes nothing; send a different overall_recommendation, summary or "
+            "ratings.",
+            {"non_field_errors": ["Nothing differs from the submitted scorecard."]},
+            status.HTTP_400_BAD_REQUEST,
+        )
+    ScorecardRevision.objects.create(
+        scorecard=scorecard,
+        revision=scorecard.revision,
+        amended_by=user,
+        amended_at=timezone.now(),
+        reason=reason,
+        previous={
+            "overall_recommendation": scorecard.overall_recommendation,
+            "summary": scorecard.summary,
+            "ratings": previous_ratings,
+        },
+    )
+    if ratings is not None and rubric is not None:
+        _replace_ratings(scorecard=scorecard, ratings=ratings, rubric=rubric)
+    if overall_recommendation is not None:
+        scorecard.overall_recommendation = overall_recommendation
+    if summary is not None:
+        scorecard.summary = summary
+    old_revision = scorecard.revision
+    scorecard.revision = old_revision + 1
+    scorecard.updated_at = timezone.now()
+    scorecard.save(update_fields=["overall_recommendation", "summary", "revision", "updated_at"])
+    audit_record(
+        actor=user,
+        action="scorecard.amended",
+        target=scorecard,
+        changes={
+            "revision": [old_revision, scorecard.revision],
+            "reason": reason,
+            "fields": changed,
+        },
+    )
+    return scorecard

@@ -1,0 +1,85 @@
+"""GET /api/v1/loops/ and /loops/{id}/: who sees which loop, filters, query counts."""
+
+import pytest
+
+from interviews.models import Loop
+from tests.factories import CandidateFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _seated(body):
+    return {u for s in body["sessions"] for u in s["interviewers"]}
+
+
+def test_interviewer_sees_only_loops_they_interview_in(generate, client_for, interviewer_pool):
+    body = generate().json()
+    seated = _seated(body)
+    inside = next(u for u in interviewer_pool if u.pk in seated)
+    outside = next(u for u in interviewer_pool if u.pk not in seated)
+
+    assert [r["id"] for r in client_for(inside).get("/api/v1/loops/").json()["results"]] == [
+        body["id"]
+    ]
+    assert client_for(inside).get(f"/api/v1/loops/{body['id']}/").json() == body
+    assert client_for(outside).get("/api/v1/loops/").json()["results"] == []
+    hidden = client_for(outside).get(f"/api/v1/loops/{body['id']}/")
+    assert hidden.status_code == 404
+    assert hidden.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("role", ["hiring_manager", "recruiter", "admin_user"])
+def test_planners_see_every_loop(request, role, generate, client_for):
+    ids = [generate(seed=s).json()["id"] for s in (1, 2)]
+    listed = client_for(request.getfixturevalue(role)).get("/api/v1/loops/").json()
+    assert [r["id"] for r in listed["results"]] == ids
+
+
+def test_outsider_reads_no_loops(generate, client_for, outsider):
+    generate()
+    assert client_for(outsider).get("/api/v1/loops/").status_code == 403
+
+
+def test_filters_by_candidate_status_and_interviewer(generate, client_for, hiring_manager):
+    client = client_for(hiring_manager)
+    first = generate().json()
+    other = CandidateFactory()
+    second = generate(candidate=other.pk, seed=2).json()
+    client.post(f"/api/v1/loops/{second['id']}/cancel/")
+
+    def ids(**params):
+        return [r["id"] for r in client.get("/api/v1/loops/", params).json()["results"]]
+
+    assert ids(candidate=other.pk) == [second["id"]]
+    assert ids(status="draft") == [first["id"]]
+    assert ids(status="cancelled") == [second["id"]]
+    lead = first["sessions"][0]["interviewers"][0]
+    assert first["id"] in ids(interviewer=lead)
+    bad = client.get("/api/v1/loops/", {"status": "finished"})
+    assert bad.status_code == 400
+    assert "status" in bad.json()["fields"]
+
+
+def test_loop_list_query_count_does_not_grow_with_loops(
+    generate, client_for, hiring_manager, django_assert_max_num_queries
+):
+    client = client_for(hiring_manager)
+    generate()
+    with django_assert_max_num_queries(12) as one:
+        client.get("/api/v1/loops/")
+    for seed in range(6):
+        generate(candidate=CandidateFactory().pk, seed=seed)
+    with django_assert_max_num_queries(12) as seven:
+        assert client.get("/api/v1/loops/", {"page_size": 200}).json()["count"] == 7
+    assert len(seven.captured_queries) == len(one.captured_queries)
+
+
+def test_interviewer_list_query_count(
+    generate, client_for, interviewer_pool, django_assert_max_num_queries
+):
+    body = generate().json()
+    user = next(u for u in interviewer_pool if u.pk in _seated(body))
+    client = client_for(user)
+    with django_assert_max_num_queries(12):
+        assert client.get("/api/v1/loops/").json()["count"] == 1
+    assert Loop.objects.count() == 1
