@@ -315,8 +315,10 @@ class Stack:
 
     # ---- life cycle --------------------------------------------------------------------------
     def __enter__(self) -> Stack:
-        self._check_ports()
+        # A drill stopped with SIGTERM (e.g. by `timeout`) still tears its stack down.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         try:
+            self._check_ports()
             log(f"{self.name}: PostgreSQL on {HOST}:{self.pg_port}, Redis on :{self.redis_port}")
             self.postgres_init()
             self.postgres_start()

@@ -62,10 +62,16 @@ def main() -> int:
     parser.add_argument("--pg-port", type=int, default=25442)
     parser.add_argument("--redis-port", type=int, default=26389)
     parser.add_argument("--web-port", type=int, default=28010)
+    parser.add_argument(
+        "--no-pool",
+        action="store_true",
+        help="DB_POOL=false: one connection per worker, health-checked (the laptop default)",
+    )
     parser.add_argument("--json-out", default="")
     args = parser.parse_args()
 
-    stack = Stack("pg-restart", args.pg_port, args.redis_port, args.web_port)
+    extra = {"DB_POOL": "false", "CONN_MAX_AGE": "60"} if args.no_pool else {}
+    stack = Stack("pg-restart", args.pg_port, args.redis_port, args.web_port, extra_env=extra)
     with stack:
         stack.django()
         interviewers, recruiter_token = populate(interviewers=args.clients, loops_per_team=600)
@@ -112,7 +118,7 @@ def main() -> int:
             "clients": args.clients,
             "outage_seconds": args.outage,
             "gunicorn_workers": 2,
-            "DB_POOL": True,
+            "DB_POOL": not args.no_pool,
             "restart": "pg_ctl stop -m fast; sleep; pg_ctl start (gunicorn left running)",
         },
         "status_counts_per_phase": traffic.status_counts(),

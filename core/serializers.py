@@ -21,7 +21,8 @@ def _roles_of(user: User) -> list[str]:
 class MeOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    email = serializers.EmailField()
+    # CharField, not EmailField: an account may have no address, and "" is not format: email.
+    email = serializers.CharField()
     roles = serializers.SerializerMethodField()
     is_admin = serializers.BooleanField(source="is_staff")
 
@@ -32,7 +33,8 @@ class MeOutputSerializer(serializers.Serializer):
 class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    email = serializers.EmailField()
+    # CharField, not EmailField: an account may have no address, and "" is not format: email.
+    email = serializers.CharField()
     roles = serializers.SerializerMethodField()
     is_active = serializers.BooleanField()
     is_staff = serializers.BooleanField()

@@ -42,7 +42,7 @@ class CandidateOutputSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     name = serializers.CharField()
-    email = serializers.EmailField(required=False)
+    email = serializers.CharField(required=False)  # "" when unknown: not format: email
     external_id = serializers.CharField()
     created_at = serializers.DateTimeField()
 

@@ -1,7 +1,24 @@
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from questionbank.models import Question
+
+
+class StrictBooleanFormField(forms.Field):
+    """'true' or 'false'; anything else is a 400 rather than silently no filter."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        lowered = str(value).lower()
+        if lowered not in {"true", "false"}:
+            raise forms.ValidationError("Must be true or false.")
+        return lowered == "true"
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanFormField
 
 
 class QuestionFilter(django_filters.FilterSet):
@@ -9,7 +26,7 @@ class QuestionFilter(django_filters.FilterSet):
     competency = django_filters.CharFilter(
         field_name="competencies__slug", help_text="Competency slug.", distinct=True
     )
-    is_active = django_filters.BooleanFilter()
+    is_active = StrictBooleanFilter(help_text="true or false.")
     search = django_filters.CharFilter(
         method="filter_search",
         help_text="Words that must all appear in the prompt or the hint (case-insensitive).",

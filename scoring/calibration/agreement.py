@@ -60,6 +60,23 @@ def reliability_value_counts(
     return flat.reshape(units, values).astype(np.int64), value_domain.astype(np.float64)
 
 
+def merge_unanimous_units(value_counts: np.ndarray) -> np.ndarray:
+    """The value-counts table with all unanimous units of a value merged into one row.
+
+    A unit whose m_u values all equal c adds m_u (m_u - 1) / (m_u - 1) = m_u to o_cc and nothing
+    elsewhere (Krippendorff 2011, step 2), so any number of them adds their total number of
+    values, which is exactly what one row holding that total adds. The coincidence matrix, and so
+    every alpha, is unchanged (integer sums, exact in float64); the `krippendorff` package then
+    builds its units x values x values arrays over the disagreeing units only.
+    """
+    unanimous = np.count_nonzero(value_counts, axis=1) == 1
+    if unanimous.sum() < 2:
+        return value_counts
+    total = value_counts[unanimous].sum(axis=0)
+    merged = np.diag(total)[total > 0]
+    return np.concatenate([value_counts[~unanimous], merged]).astype(value_counts.dtype)
+
+
 def krippendorff_alphas(
     unit: np.ndarray,
     interviewer: np.ndarray,
@@ -77,7 +94,8 @@ def krippendorff_alphas(
     Source: Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School
     for Communication, University of Pennsylvania; Hayes, A. F. & Krippendorff, K. (2007).
     Answering the call for a standard reliability measure for coding data. Communication Methods
-    and Measures 1(1), 77-89. Computed by the `krippendorff` package from the value-counts table.
+    and Measures 1(1), 77-89. Computed by the `krippendorff` package from the value-counts table
+    (unanimous units merged, see `merge_unanimous_units`: the coincidences do not change).
 
     Each result is None with a reason when fewer than 2 units were rated by 2+ interviewers or
     when the paired values show no variation (D_e = 0, alpha undefined).
@@ -90,11 +108,12 @@ def krippendorff_alphas(
     if value_domain.size < 2:
         reason = "no variation: every paired value is the same"
         return {level: AlphaResult(None, units, reason) for level in levels}
+    table = merge_unanimous_units(value_counts)  # same coincidences, fewer rows to expand
     results: dict[str, AlphaResult] = {}
     for level in levels:
         alpha = float(
             krippendorff.alpha(
-                value_counts=value_counts,
+                value_counts=table,
                 value_domain=value_domain,
                 level_of_measurement=level,
             )

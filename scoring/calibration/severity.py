@@ -137,8 +137,9 @@ def fit_severity_model(
     score an average interviewer would have given on the same criteria, clipped to 0..4. It
     keeps the difficulty of the questions asked, so it stays comparable with the raw mean.
 
-    Cost: O(ratings) plus O((criteria + interviewers)^3) for the eigendecomposition: ~0.3 s at
-    600, ~1 s at 2,000, ~8 s at 4,000 criteria + interviewers on a 2-core machine.
+    Cost: O(ratings) plus O((criteria + interviewers)^3) for the eigendecomposition, run on one
+    BLAS thread (see `scoring.calibration.blas`): ~0.03-0.1 s at 600 and ~1-2 s at 2,000
+    criteria + interviewers on a loaded 2-core machine (two threads there: 0.2-4 s at 600).
     """
     rating = np.asarray(rating, dtype=np.float64)
     interviewer_ids, interviewer_code = encode_ids(interviewer)
@@ -259,7 +260,8 @@ def _absorbed_normal_equations(
     column_by_candidate = sp.csr_matrix(
         (np.ones(column.size), (column, np.concatenate([c, c]))), shape=(dim, n_c)
     )
-    scaled = column_by_candidate @ sp.diags(1.0 / per_candidate)
+    scaled = column_by_candidate.copy()  # times diag(1 / per_candidate), entry by entry
+    scaled.data *= (1.0 / per_candidate)[scaled.indices]
     normal -= (scaled @ column_by_candidate.T).toarray()
     normal = 0.5 * (normal + normal.T)  # remove rounding asymmetry before eigh
 

@@ -95,7 +95,7 @@ def test_every_plan_keeps_the_hard_rules_or_the_400_names_the_shortage(scenario)
 
 
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenarios())
+@given(st.one_of(scenarios(), scenarios(roomy=True)))
 def test_the_same_seed_gives_the_same_plan(scenario):
     request, bank, history = scenario
     try:

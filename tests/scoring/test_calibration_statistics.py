@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 
+import krippendorff
 import numpy as np
 import pytest
 from scipy import stats
@@ -25,6 +26,9 @@ from scoring.calibration import (
     spearman_brown,
     spearman_brown_inverse,
 )
+from scoring.calibration.agreement import merge_unanimous_units
+from scoring.calibration.blas import single_threaded_blas
+from scoring.calibration.inputs import distinct_ids, encode_ids, group_rows
 
 NA = math.nan
 
@@ -433,3 +437,67 @@ def test_misaligned_arrays_are_rejected() -> None:
         CalibrationInputs.from_lists(rating=[1.0, 2.0], interviewer=[1])
     with pytest.raises(ValueError, match="ratings must lie"):
         _ratings_only(rating=[5.0], interviewer=[1], candidate=[1], criterion=[1])
+
+
+# 6. Grouping helpers and BLAS threads ------------------------------------------------------
+# The helpers avoid np.unique's stable sort; np.unique is the definition they must reproduce.
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        np.array([7, 3, 3, 9, 7, 5]),  # dense range: presence table
+        np.array([10**12, 5, 10**12, -(10**9), 5, 77]),  # sparse range: sorting
+        np.array([4]),
+        np.array([], dtype=np.int64),
+    ],
+    ids=["dense", "sparse", "single", "empty"],
+)
+def test_encode_ids_matches_np_unique(ids: np.ndarray) -> None:
+    distinct, code = encode_ids(ids)
+    expected_distinct, expected_code = np.unique(ids, return_inverse=True)
+    assert distinct.tolist() == expected_distinct.tolist()
+    assert code.tolist() == expected_code.tolist()
+    assert code.dtype == np.int64
+
+
+@pytest.mark.parametrize("width", [3, 10**7], ids=["dense-key", "sparse-key"])
+def test_group_rows_numbers_groups_in_key_order_with_their_first_row(width: int) -> None:
+    rng = np.random.default_rng(5)
+    first_code = rng.integers(0, 40, 500)
+    second_code = rng.integers(0, 3, 500) * (width // 3)
+    group, first = group_rows(first_code, second_code)
+    key = first_code * width + second_code
+    _, expected_first, expected_group = np.unique(key, return_index=True, return_inverse=True)
+    assert group.tolist() == expected_group.tolist()
+    assert first.tolist() == expected_first.tolist()  # the FIRST row of each group
+
+
+def test_distinct_ids_is_the_union_of_the_arrays() -> None:
+    assert distinct_ids(
+        np.array([5, 1, 5]), np.array([9, 1]), np.array([], dtype=np.int64)
+    ).tolist() == [1, 5, 9]
+
+
+def test_single_threaded_blas_nests_and_keeps_results() -> None:
+    matrix = np.array([[2.0, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 2.0]])
+    with single_threaded_blas():
+        with single_threaded_blas():
+            inner = np.linalg.eigvalsh(matrix)
+        outer = np.linalg.eigvalsh(matrix)
+    # Eigenvalues of this tridiagonal Toeplitz matrix: 2 - sqrt(2), 2, 2 + sqrt(2).
+    expected = [2 - math.sqrt(2), 2.0, 2 + math.sqrt(2)]
+    assert inner.tolist() == pytest.approx(expected)
+    assert outer.tolist() == pytest.approx(expected)
+    assert np.linalg.eigvalsh(matrix).tolist() == pytest.approx(expected)
+
+
+def test_merging_unanimous_units_keeps_krippendorff_alpha() -> None:
+    # Units x values 0..2: two unanimous units on value 0 (3 and 2 ratings), one on value 2.
+    table = np.array([[3, 0, 0], [1, 1, 0], [2, 0, 0], [0, 1, 2], [0, 0, 2], [1, 0, 1]])
+    merged = merge_unanimous_units(table)
+    assert merged.tolist() == [[1, 1, 0], [0, 1, 2], [1, 0, 1], [5, 0, 0], [0, 0, 2]]
+    for level in ("nominal", "ordinal", "interval"):
+        assert krippendorff.alpha(value_counts=merged, level_of_measurement=level) == (
+            pytest.approx(krippendorff.alpha(value_counts=table, level_of_measurement=level))
+        )

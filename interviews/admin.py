@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from interviews.models import Candidate, InterviewSession, Job, LevelQuota, Loop, LoopTemplate
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("id", "title", "seniority", "hiring_manager")
+
+
+@admin.register(Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "email", "external_id")
+    search_fields = ("name", "email", "external_id")
+
+
+class LevelQuotaInline(admin.TabularInline):
+    model = LevelQuota
+    extra = 0
+
+
+@admin.register(LoopTemplate)
+class LoopTemplateAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "job", "session_count", "session_minutes")
+    inlines = [LevelQuotaInline]
+
+
+class InterviewSessionInline(admin.TabularInline):
+    model = InterviewSession
+    extra = 0
+    fields = ("order", "duration_minutes", "scheduled_at")
+
+
+@admin.register(Loop)
+class LoopAdmin(admin.ModelAdmin):
+    """Read-mostly: plans are made by the generator through the API, not edited here."""
+
+    list_display = ("id", "candidate", "template", "status", "decision", "created_at")
+    list_filter = ("status", "decision")
+    readonly_fields = ("seed", "balance")
+    inlines = [InterviewSessionInline]
