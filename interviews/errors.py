@@ -7,6 +7,7 @@ class InterviewsErrorCode(enum.StrEnum):
     LOOP_INFEASIBLE = "loop_infeasible"
     INVALID_INTERVIEWERS = "invalid_interviewers"
     INVALID_TEMPLATE = "invalid_template"
+    INVALID_HIRING_MANAGER = "invalid_hiring_manager"
     INVALID_SWAP = "invalid_swap"
     INVALID_SCHEDULE = "invalid_schedule"
     LOOP_STATE_CONFLICT = "loop_state_conflict"

@@ -47,7 +47,7 @@ from scoring.models import Scorecard
 def _check_hiring_manager(user: User) -> None:
     if not user.is_active or not has_role(user, Role.HIRING_MANAGER):
         raise ApplicationError(
-            InterviewsErrorCode.INVALID_TEMPLATE,
+            InterviewsErrorCode.INVALID_HIRING_MANAGER,
             f"User {user.pk} cannot manage a job: choose an active user with the hiring_manager "
             "role.",
             {"hiring_manager": [f"User {user.pk} is not an active hiring manager."]},
