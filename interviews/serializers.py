@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from interviews.models import Candidate, InterviewSession, Job, Loop, LoopTemplate
+from questionbank.models import Level
 
 MAX_SEED = 2**63 - 1
 
@@ -174,9 +175,27 @@ class LoopSessionOutputSerializer(serializers.Serializer):
 
 
 class LoopBalanceOutputSerializer(serializers.Serializer):
-    per_level = serializers.DictField(child=serializers.IntegerField())
+    per_level = serializers.SerializerMethodField(
+        help_text="Questions per level slug, in the bank's level order (easier levels first)."
+    )
     competencies_covered = serializers.ListField(child=serializers.CharField())
     notes = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
+    def get_per_level(self, balance: dict) -> dict[str, int]:
+        """The stored counts in level order: jsonb keeps its keys in its own order.
+
+        The level order is read once per response and shared through the root serializer's
+        context, so a page of loops costs one query for it, not one per loop.
+        """
+        rank = self.context.get("level_rank")
+        if rank is None:
+            slugs = Level.objects.order_by("order", "slug").values_list("slug", flat=True)
+            rank = self.context["level_rank"] = {slug: i for i, slug in enumerate(slugs)}
+        counts = balance.get("per_level", {})
+        return {
+            slug: counts[slug] for slug in sorted(counts, key=lambda s: (rank.get(s, len(rank)), s))
+        }
 
 
 class LoopOutputSerializer(serializers.Serializer):

@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from interviews.models import Loop, SessionQuestion
 from questionbank.models import Question
@@ -51,6 +53,32 @@ def test_hiring_manager_generates_a_draft_loop_with_the_whole_plan(
     seated = [u for s in body["sessions"] for u in s["interviewers"]]
     assert len(set(seated)) == 4
     assert set(seated) <= {u.pk for u in interviewer_pool}
+
+
+def test_per_level_comes_back_in_the_bank_level_order_from_detail_and_list(
+    generate, client_for, hiring_manager
+):
+    # PostgreSQL's jsonb stores the keys shortest first ("advanced" before "beginner"); the
+    # API gives them easier levels first, as the bank orders them.
+    loop_id = generate().json()["id"]
+    client = client_for(hiring_manager)
+    detail = client.get(f"/api/v1/loops/{loop_id}/").json()
+    listed = client.get("/api/v1/loops/").json()["results"][0]
+    assert list(detail["balance"]["per_level"]) == list(SEED_QUOTAS)
+    assert list(listed["balance"]["per_level"]) == list(SEED_QUOTAS)
+    assert detail["balance"]["per_level"] == SEED_QUOTAS
+
+
+def test_loop_list_reads_the_level_order_once_per_page(generate, client_for, hiring_manager):
+    generate()
+    client = client_for(hiring_manager)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/v1/loops/")
+    generate(seed=8)
+    generate(seed=9)
+    with CaptureQueriesContext(connection) as three:
+        client.get("/api/v1/loops/")
+    assert len(three) == len(one)
 
 
 def test_generate_response_equals_the_detail(generate, client_for, hiring_manager):
