@@ -41,7 +41,10 @@ def add_error_responses(result: dict, generator, request, public: bool) -> dict:
                 continue
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_RESPONSES.items():
-                current = responses.get(status)
-                if current is None or "content" not in current:
-                    responses[status] = {"description": description, "content": reference}
+                current = responses.setdefault(status, {"description": description})
+                current.setdefault("content", reference)
+            for status, current in responses.items():
+                # A view's own 4xx (declared with a description only) answers in the same shape.
+                if status.startswith(("4", "5")) and "content" not in current:
+                    current["content"] = reference
     return result

@@ -19,7 +19,6 @@ from scoring.selectors import scorecard_list, scorecard_revision_list, scorecard
 from scoring.serializers import (
     ScorecardAmendInputSerializer,
     ScorecardCreateInputSerializer,
-    ScorecardErrorOutputSerializer,
     ScorecardOutputSerializer,
     ScorecardRevisionOutputSerializer,
     ScorecardUpdateInputSerializer,
@@ -42,7 +41,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(ScorecardErrorOutputSerializer, description=description)
+    """An error response in the API's one shape (core/schema.py adds its `Error` schema)."""
+    return OpenApiResponse(description=description)
 
 
 NOT_VISIBLE = _error(

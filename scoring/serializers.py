@@ -172,11 +172,3 @@ class ScorecardRevisionOutputSerializer(serializers.Serializer):
     amended_at = serializers.DateTimeField()
     reason = serializers.CharField()
     previous = ScorecardPreviousOutputSerializer()
-
-
-class ScorecardErrorOutputSerializer(serializers.Serializer):
-    """The API's one error shape, as the scorecard endpoints answer it."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))

@@ -1,0 +1,53 @@
+"""The OpenAPI schema documents every error in the one error shape, keeping each view's words."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from core.schema import ERROR_RESPONSES, PUBLIC_PATHS
+
+pytestmark = pytest.mark.django_db
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def _operations(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield path, method, operation
+
+
+def test_every_error_response_of_every_operation_is_the_error_schema(schema):
+    checked = 0
+    for path, method, operation in _operations(schema):
+        if path in PUBLIC_PATHS:
+            continue
+        for status, response in operation["responses"].items():
+            if status[0] in "45":
+                assert response["content"]["application/json"]["schema"] == ERROR_REF, (
+                    f"{method.upper()} {path} {status}"
+                )
+                checked += 1
+        assert set(ERROR_RESPONSES) <= set(operation["responses"]), f"{method.upper()} {path}"
+    assert checked >= 10 * len(ERROR_RESPONSES)
+
+
+def test_there_is_one_error_component(schema):
+    components = schema["components"]["schemas"]
+    assert set(components["Error"]["required"]) == {"code", "message", "fields"}
+    assert not [name for name in components if "Error" in name and name != "Error"]
+
+
+def test_a_views_own_error_description_is_kept(schema):
+    submit = schema["paths"]["/api/v1/scorecards/{id}/submit/"]["post"]["responses"]
+    assert submit["409"]["description"] == "Already submitted, or the loop is not scheduled."
+    csv = schema["paths"]["/api/v1/calibration-reports/{id}/export/"]["get"]["responses"]
+    assert csv["409"]["description"] == "The report has not succeeded."
