@@ -15,6 +15,7 @@ HTTP requests with the standard library only.
 
 from __future__ import annotations
 
+import argparse
 import collections
 import contextlib
 import http.client
@@ -71,6 +72,30 @@ def wait_port(port: int, timeout: float) -> bool:
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def add_stack_arguments(
+    parser: argparse.ArgumentParser, *, pg_port: int, redis_port: int, web_port: int
+) -> None:
+    """The options every script on a private stack takes: its ports and where to write JSON.
+
+    Each script has its own default ports, so that two of them can run side by side.
+    """
+    parser.add_argument("--pg-port", type=int, default=pg_port)
+    parser.add_argument("--redis-port", type=int, default=redis_port)
+    parser.add_argument("--web-port", type=int, default=web_port)
+    parser.add_argument("--json-out", default="", help="also write the summary to this file")
+
+
+def finish(summary: dict[str, Any], *, holds: bool, json_out: str) -> int:
+    """Record whether the property held, print the summary (and write it), return the exit code."""
+    summary["property_holds"] = holds
+    text = json.dumps(summary, indent=2)
+    print(text)
+    if json_out:
+        Path(json_out).write_text(text + "\n")
+    log("property holds" if holds else "PROPERTY FAILED")
+    return 0 if holds else 1
 
 
 @dataclass

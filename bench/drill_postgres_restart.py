@@ -21,7 +21,6 @@ Prints a JSON summary of what the client saw per phase and the recovery time.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 import time
@@ -33,8 +32,9 @@ from _cluster import (  # noqa: E402
     Phases,
     ScorecardTraffic,
     Stack,
+    add_stack_arguments,
     check_acknowledged,
-    log,
+    finish,
     populate,
     request,
 )
@@ -59,15 +59,12 @@ def main() -> int:
     parser.add_argument("--after", type=float, default=15)
     parser.add_argument("--settle", type=float, default=5)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--pg-port", type=int, default=25442)
-    parser.add_argument("--redis-port", type=int, default=26389)
-    parser.add_argument("--web-port", type=int, default=28010)
+    add_stack_arguments(parser, pg_port=25442, redis_port=26389, web_port=28010)
     parser.add_argument(
         "--no-pool",
         action="store_true",
         help="DB_POOL=false: one connection per worker, health-checked (the laptop default)",
     )
-    parser.add_argument("--json-out", default="")
     args = parser.parse_args()
 
     extra = {"DB_POOL": "false", "CONN_MAX_AGE": "60"} if args.no_pool else {}
@@ -150,13 +147,7 @@ def main() -> int:
         and not any(e.status >= 500 and e.status != 503 for e in traffic.events)
         and hung == 0
     )
-    summary["property_holds"] = ok
-    text = json.dumps(summary, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n")
-    log("property holds" if ok else "PROPERTY FAILED")
-    return 0 if ok else 1
+    return finish(summary, holds=ok, json_out=args.json_out)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import sys
 import time
 from pathlib import Path
@@ -36,8 +35,9 @@ from _cluster import (  # noqa: E402
     Phases,
     ScorecardTraffic,
     Stack,
+    add_stack_arguments,
     check_acknowledged,
-    log,
+    finish,
     populate,
     request,
 )
@@ -88,10 +88,7 @@ def main() -> int:
     parser.add_argument("--outage", type=float, default=15)
     parser.add_argument("--wait-report", type=float, default=90)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--pg-port", type=int, default=25452)
-    parser.add_argument("--redis-port", type=int, default=26399)
-    parser.add_argument("--web-port", type=int, default=28020)
-    parser.add_argument("--json-out", default="")
+    add_stack_arguments(parser, pg_port=25452, redis_port=26399, web_port=28020)
     args = parser.parse_args()
 
     stack = Stack(
@@ -215,13 +212,7 @@ def main() -> int:
         and not any(k.startswith("http_") or k == "no_answer" for k in during_seen)
         and hung == 0
     )
-    summary["property_holds"] = ok
-    text = json.dumps(summary, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n")
-    log("property holds" if ok else "PROPERTY FAILED")
-    return 0 if ok else 1
+    return finish(summary, holds=ok, json_out=args.json_out)
 
 
 if __name__ == "__main__":

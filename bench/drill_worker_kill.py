@@ -24,7 +24,6 @@ to claim (counted in the new worker's log). Prints a JSON summary.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import signal
@@ -35,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _cluster import Stack, log, request  # noqa: E402
+from _cluster import Stack, add_stack_arguments, finish, log, request  # noqa: E402
 
 VISIBILITY_TIMEOUT = 60
 
@@ -67,10 +66,7 @@ def main() -> int:
         default=200,
         help="max seconds after the kill to wait for the redelivered message",
     )
-    parser.add_argument("--pg-port", type=int, default=25462)
-    parser.add_argument("--redis-port", type=int, default=26409)
-    parser.add_argument("--web-port", type=int, default=28030)
-    parser.add_argument("--json-out", default="")
+    add_stack_arguments(parser, pg_port=25462, redis_port=26409, web_port=28030)
     args = parser.parse_args()
 
     stack = Stack(
@@ -232,13 +228,7 @@ def main() -> int:
         and summary["attempts_that_failed"] == 0
         and summary["attempts"] == 2
     )
-    summary["property_holds"] = ok
-    text = json.dumps(summary, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n")
-    log("property holds" if ok else "PROPERTY FAILED")
-    return 0 if ok else 1
+    return finish(summary, holds=ok, json_out=args.json_out)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import random
 import sys
 import threading
@@ -33,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _cluster import (  # noqa: E402
     Stack,
+    add_stack_arguments,
+    finish,
     log,
     percentile,
     populate,
@@ -165,11 +166,8 @@ def main() -> int:
         default=2500,
         help="Scorecards each interviewer can write (default 2500: ample for 60 s).",
     )
-    parser.add_argument("--pg-port", type=int, default=25432)
-    parser.add_argument("--redis-port", type=int, default=26379)
-    parser.add_argument("--web-port", type=int, default=28000)
+    add_stack_arguments(parser, pg_port=25432, redis_port=26379, web_port=28000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--json-out", default="")
     args = parser.parse_args()
     if args.clients % 4:
         parser.error("--clients must be a multiple of 4 (teams of four interviewers per loop)")
@@ -268,14 +266,9 @@ def main() -> int:
         and hung == 0
         and len(tally.unacknowledged) == 0
     )
-    summary["property_holds"] = checks_ok
-    text = json.dumps(summary, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n")
     if ran_out:
         log(f"warning: {len(ran_out)} clients ran out of sessions; raise --loops-per-team")
-    return 0 if checks_ok else 1
+    return finish(summary, holds=checks_ok, json_out=args.json_out)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,24 @@
+from django.db import models
 from rest_framework import serializers
 
 from questionbank.models import Competency, Level
+
+
+class _UniqueSlugAndNameMixin:
+    """Refuses a slug or a name (case-insensitive) that `model` already has, saying which."""
+
+    model: type[models.Model]
+    noun: str
+
+    def validate_slug(self, value: str) -> str:
+        if self.model.objects.filter(slug=value).exists():
+            raise serializers.ValidationError(f"A {self.noun} with slug '{value}' already exists.")
+        return value
+
+    def validate_name(self, value: str) -> str:
+        if self.model.objects.filter(name__iexact=value).exists():
+            raise serializers.ValidationError(f"A {self.noun} named '{value}' already exists.")
+        return value
 
 
 class LevelOutputSerializer(serializers.Serializer):
@@ -10,20 +28,13 @@ class LevelOutputSerializer(serializers.Serializer):
     question_count = serializers.IntegerField(read_only=True, default=0)
 
 
-class LevelInputSerializer(serializers.Serializer):
+class LevelInputSerializer(_UniqueSlugAndNameMixin, serializers.Serializer):
+    model = Level
+    noun = "level"
+
     slug = serializers.SlugField(max_length=50)
     name = serializers.CharField(max_length=100)
     order = serializers.IntegerField(min_value=0, max_value=1000)
-
-    def validate_slug(self, value: str) -> str:
-        if Level.objects.filter(slug=value).exists():
-            raise serializers.ValidationError(f"A level with slug '{value}' already exists.")
-        return value
-
-    def validate_name(self, value: str) -> str:
-        if Level.objects.filter(name__iexact=value).exists():
-            raise serializers.ValidationError(f"A level named '{value}' already exists.")
-        return value
 
 
 class CompetencyOutputSerializer(serializers.Serializer):
@@ -33,20 +44,13 @@ class CompetencyOutputSerializer(serializers.Serializer):
     question_count = serializers.IntegerField(read_only=True, default=0)
 
 
-class CompetencyInputSerializer(serializers.Serializer):
+class CompetencyInputSerializer(_UniqueSlugAndNameMixin, serializers.Serializer):
+    model = Competency
+    noun = "competency"
+
     slug = serializers.SlugField(max_length=50)
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def validate_slug(self, value: str) -> str:
-        if Competency.objects.filter(slug=value).exists():
-            raise serializers.ValidationError(f"A competency with slug '{value}' already exists.")
-        return value
-
-    def validate_name(self, value: str) -> str:
-        if Competency.objects.filter(name__iexact=value).exists():
-            raise serializers.ValidationError(f"A competency named '{value}' already exists.")
-        return value
 
 
 class RubricCriterionOutputSerializer(serializers.Serializer):
