@@ -87,7 +87,8 @@ def test_api_contract(case, role_headers, settings):
     }
     response = case.call_and_validate(headers=role_headers, excluded_checks=EXCLUDED)
     if REPORT:
+        operation = f"{case.operation.method.upper()} {case.operation.path}"
+        line = json.dumps({"operation": operation, "status": response.status_code}) + "\n"
+        # One write per line in append mode, so that pytest-xdist workers can share the file.
         with open(REPORT, "a") as report:
-            operation = f"{case.operation.method.upper()} {case.operation.path}"
-            report.write(json.dumps({"operation": operation, "status": response.status_code}))
-            report.write("\n")
+            report.write(line)
