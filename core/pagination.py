@@ -5,9 +5,10 @@ from core.errors import ApplicationError, ErrorCode
 
 def _positive_int(request, name: str) -> int | None:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < 1:
+    # An empty value is refused like any other non-number: leave the parameter out instead.
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise ApplicationError(
             ErrorCode.VALIDATION_ERROR,
             f"{name} must be a whole number of at least 1, got {raw[:40]!r}.",
