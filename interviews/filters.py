@@ -1,13 +1,14 @@
 import django_filters
 
+from core.filters import IdFilter, StrictFilterSet
 from interviews.models import InterviewSession, Loop, LoopTemplate, SessionInterviewer
 
 
-class LoopFilter(django_filters.FilterSet):
-    candidate = django_filters.NumberFilter(field_name="candidate_id")
+class LoopFilter(StrictFilterSet):
+    candidate = IdFilter(field_name="candidate_id", help_text="Candidate id.")
     status = django_filters.ChoiceFilter(choices=Loop.Status.choices)
-    interviewer = django_filters.NumberFilter(
-        method="filter_interviewer", label="Loops in which this user interviews"
+    interviewer = IdFilter(
+        method="filter_interviewer", help_text="User id: loops in which this user interviews."
     )
 
     class Meta:
@@ -20,15 +21,15 @@ class LoopFilter(django_filters.FilterSet):
         )
 
 
-class LoopTemplateFilter(django_filters.FilterSet):
-    job = django_filters.NumberFilter(field_name="job_id")
+class LoopTemplateFilter(StrictFilterSet):
+    job = IdFilter(field_name="job_id", help_text="Job id.")
 
     class Meta:
         model = LoopTemplate
         fields = ["job"]
 
 
-class MySessionFilter(django_filters.FilterSet):
+class MySessionFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(
         field_name="loop__status", choices=Loop.Status.choices, label="The loop's status"
     )

@@ -1,27 +1,13 @@
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
+from core.filters import StrictBooleanFilter, StrictFilterSet
 from questionbank.models import Question
 
 
-class StrictBooleanFormField(forms.Field):
-    """'true' or 'false'; anything else is a 400 rather than silently no filter."""
+class QuestionFilter(StrictFilterSet):
+    empty_means_all = ("search",)
 
-    def to_python(self, value):
-        if value in (None, ""):
-            return None
-        lowered = str(value).lower()
-        if lowered not in {"true", "false"}:
-            raise forms.ValidationError("Must be true or false.")
-        return lowered == "true"
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanFormField
-
-
-class QuestionFilter(django_filters.FilterSet):
     level = django_filters.CharFilter(field_name="level_id", help_text="Level slug.")
     competency = django_filters.CharFilter(
         field_name="competencies__slug", help_text="Competency slug.", distinct=True

@@ -5,7 +5,8 @@ from questionbank.models import Competency, Level
 
 
 class _UniqueSlugAndNameMixin:
-    """Refuses a slug or a name (case-insensitive) that `model` already has, saying which."""
+    # Refuses a slug or a name (case-insensitive) that `model` already has, saying which.
+    # A comment, not a docstring: drf-spectacular would show a docstring on the serializers.
 
     model: type[models.Model]
     noun: str
