@@ -269,8 +269,14 @@ class LoopListCreateView(LoopView):
             interviewer_ids=body["interviewers"],
             seed=body.get("seed"),
         )
-        # The service hands back the loop with its sessions, seats and questions in place.
-        return Response(LoopOutputSerializer(loop).data, status=status.HTTP_201_CREATED)
+        # The service hands back the loop with its sessions, seats and questions in place, and
+        # its balance as the generator built it: per_level already in level order, so the
+        # serializer need not read the levels again.
+        level_rank = {slug: rank for rank, slug in enumerate(loop.balance["per_level"])}
+        return Response(
+            LoopOutputSerializer(loop, context={"level_rank": level_rank}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class LoopDetailView(LoopView):

@@ -60,7 +60,9 @@ def test_per_level_comes_back_in_the_bank_level_order_from_detail_and_list(
 ):
     # PostgreSQL's jsonb stores the keys shortest first ("advanced" before "beginner"); the
     # API gives them easier levels first, as the bank orders them.
-    loop_id = generate().json()["id"]
+    created = generate().json()
+    assert list(created["balance"]["per_level"]) == list(SEED_QUOTAS)
+    loop_id = created["id"]
     client = client_for(hiring_manager)
     detail = client.get(f"/api/v1/loops/{loop_id}/").json()
     listed = client.get("/api/v1/loops/").json()["results"][0]
