@@ -8,13 +8,17 @@ def _positive_int(request, name: str) -> int | None:
     if raw is None:
         return None
     # An empty value is refused like any other non-number: leave the parameter out instead.
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or raw.lstrip("0") == "":
         raise ApplicationError(
             ErrorCode.VALIDATION_ERROR,
             f"{name} must be a whole number of at least 1, got {raw[:40]!r}.",
             {name: ["Must be a whole number of at least 1."]},
         )
-    return int(raw)
+    # Python refuses to parse integers of over 4,300 digits (a ValueError, so a 500), so the
+    # value is never parsed whole: a page number this long is past the last page (404), a page
+    # size this long past the cap, anyway.
+    digits = raw.lstrip("0")
+    return int(digits) if len(digits) <= 18 else 10**18
 
 
 class PageNumberPagination(pagination.PageNumberPagination):

@@ -27,3 +27,12 @@ def test_page_1_and_a_page_size_above_the_cap_are_accepted(client_for, admin_use
     response = client_for(admin_user).get(path, {"page": "1", "page_size": "1000"})
     assert response.status_code == 200
     assert response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_page_number_of_thousands_of_digits_is_past_the_last_page_not_a_500(
+    client_for, admin_user, path
+):
+    client = client_for(admin_user)
+    assert client.get(path, {"page": "9" * 5000}).status_code == 404
+    assert client.get(path, {"page_size": "9" * 5000}).status_code == 200
