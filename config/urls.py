@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.apis import HealthView
+from core.apis import HealthApi
 
 api_v1 = [
     path("", include("core.urls")),
@@ -12,7 +12,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("healthz", HealthView.as_view(), name="healthz"),
+    path("healthz", HealthApi.as_view(), name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/v1/", include(api_v1)),

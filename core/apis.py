@@ -23,7 +23,7 @@ from core.services import user_create, user_update
 from core.throttling import FailedLoginLimiter
 
 
-class TokenObtainView(APIView):
+class TokenObtainApi(APIView):
     """Exchange a username and password for an API token."""
 
     authentication_classes: list = []
@@ -63,7 +63,7 @@ class TokenObtainView(APIView):
         return Response({"token": token.key})
 
 
-class MeView(APIView):
+class MeApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: MeOutputSerializer}, operation_id="me_retrieve")
@@ -72,7 +72,7 @@ class MeView(APIView):
         return Response(MeOutputSerializer(user).data)
 
 
-class UserListCreateView(generics.GenericAPIView):
+class UserListCreateApi(generics.GenericAPIView):
     permission_classes = [IsAdmin]
     serializer_class = UserOutputSerializer
 
@@ -93,7 +93,7 @@ class UserListCreateView(generics.GenericAPIView):
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class UserDetailView(generics.GenericAPIView):
+class UserDetailApi(generics.GenericAPIView):
     permission_classes = [IsAdmin]
     serializer_class = UserOutputSerializer
 
@@ -127,7 +127,7 @@ def broker_status() -> str:
         return "unavailable"
 
 
-class HealthView(APIView):
+class HealthApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []

@@ -41,7 +41,7 @@ def _valid(serializer_class, request, **context):
     return body.validated_data
 
 
-class PlanningView(generics.GenericAPIView):
+class PlanningApi(generics.GenericAPIView):
     permission_classes = [RolePermission]
     read_roles = ALL_ROLES
     write_roles = (Role.HIRING_MANAGER,)
@@ -50,7 +50,7 @@ class PlanningView(generics.GenericAPIView):
 # --- jobs --------------------------------------------------------------------------------------
 
 
-class JobListCreateView(PlanningView):
+class JobListCreateApi(PlanningApi):
     serializer_class = JobOutputSerializer
 
     def get_queryset(self):
@@ -70,7 +70,7 @@ class JobListCreateView(PlanningView):
         return Response(JobOutputSerializer(job).data, status=status.HTTP_201_CREATED)
 
 
-class JobDetailView(PlanningView):
+class JobDetailApi(PlanningApi):
     serializer_class = JobOutputSerializer
 
     def get_object(self) -> Job:
@@ -98,7 +98,7 @@ class JobDetailView(PlanningView):
 # --- candidates --------------------------------------------------------------------------------
 
 
-class CandidateView(PlanningView):
+class CandidateApi(PlanningApi):
     """Interviewers see only the candidates of loops they interview in, and never e-mails."""
 
     serializer_class = CandidateOutputSerializer
@@ -118,7 +118,7 @@ class CandidateView(PlanningView):
         ).data
 
 
-class CandidateListCreateView(CandidateView):
+class CandidateListCreateApi(CandidateApi):
     @extend_schema(responses={200: CandidateOutputSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -135,7 +135,7 @@ class CandidateListCreateView(CandidateView):
         return Response(self.output(candidate), status=status.HTTP_201_CREATED)
 
 
-class CandidateDetailView(CandidateView):
+class CandidateDetailApi(CandidateApi):
     def get_object(self) -> Candidate:
         return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
 
@@ -163,7 +163,7 @@ class CandidateDetailView(CandidateView):
 # --- loop templates ----------------------------------------------------------------------------
 
 
-class LoopTemplateListCreateView(PlanningView):
+class LoopTemplateListCreateApi(PlanningApi):
     serializer_class = LoopTemplateOutputSerializer
     filterset_class = LoopTemplateFilter
 
@@ -187,7 +187,7 @@ class LoopTemplateListCreateView(PlanningView):
         return Response(LoopTemplateOutputSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
-class LoopTemplateDetailView(PlanningView):
+class LoopTemplateDetailApi(PlanningApi):
     serializer_class = LoopTemplateOutputSerializer
 
     def get_object(self) -> LoopTemplate:
@@ -217,7 +217,7 @@ class LoopTemplateDetailView(PlanningView):
 # --- loops -------------------------------------------------------------------------------------
 
 
-class LoopView(PlanningView):
+class LoopApi(PlanningApi):
     """Interviewers see only loops they interview in; any other loop is a 404 to them."""
 
     serializer_class = LoopOutputSerializer
@@ -242,7 +242,7 @@ class LoopView(PlanningView):
         return Response(LoopOutputSerializer(loop).data, status=status_code)
 
 
-class LoopListCreateView(LoopView):
+class LoopListCreateApi(LoopApi):
     filterset_class = LoopFilter
 
     @extend_schema(responses={200: LoopOutputSerializer(many=True)})
@@ -279,13 +279,13 @@ class LoopListCreateView(LoopView):
         )
 
 
-class LoopDetailView(LoopView):
+class LoopDetailApi(LoopApi):
     @extend_schema(responses={200: LoopOutputSerializer})
     def get(self, request, pk: int):
         return Response(LoopOutputSerializer(self.get_object()).data)
 
 
-class LoopSwapView(LoopView):
+class LoopSwapApi(LoopApi):
     @extend_schema(request=LoopSwapInputSerializer, responses={200: LoopOutputSerializer})
     def post(self, request, pk: int):
         body = _valid(LoopSwapInputSerializer, request)
@@ -299,7 +299,7 @@ class LoopSwapView(LoopView):
         return self.plan(pk)
 
 
-class LoopScheduleView(LoopView):
+class LoopScheduleApi(LoopApi):
     @extend_schema(request=LoopScheduleInputSerializer, responses={200: LoopOutputSerializer})
     def post(self, request, pk: int):
         body = _valid(LoopScheduleInputSerializer, request)
@@ -311,14 +311,14 @@ class LoopScheduleView(LoopView):
         return self.plan(pk)
 
 
-class LoopCancelView(LoopView):
+class LoopCancelApi(LoopApi):
     @extend_schema(request=None, responses={200: LoopOutputSerializer})
     def post(self, request, pk: int):
         services.loop_cancel(actor=request.user, loop=self.get_object())
         return self.plan(pk)
 
 
-class LoopDecisionView(LoopView):
+class LoopDecisionApi(LoopApi):
     @extend_schema(request=LoopDecisionInputSerializer, responses={200: LoopOutputSerializer})
     def post(self, request, pk: int):
         body = _valid(LoopDecisionInputSerializer, request)
@@ -334,7 +334,7 @@ class LoopDecisionView(LoopView):
 # --- the interviewer's kit ---------------------------------------------------------------------
 
 
-class MySessionListView(generics.GenericAPIView):
+class MySessionListApi(generics.GenericAPIView):
     """The requesting user's sessions in loops that are not cancelled, with each question's
     prompt, hint, competencies and active rubric criteria."""
 

@@ -34,7 +34,7 @@ class CalibrationReportAccess:
     write_roles = REPORT_ROLES
 
 
-class CalibrationReportListCreateView(CalibrationReportAccess, generics.GenericAPIView):
+class CalibrationReportListCreateApi(CalibrationReportAccess, generics.GenericAPIView):
     serializer_class = CalibrationReportListOutputSerializer
 
     def get_queryset(self):
@@ -75,7 +75,7 @@ class CalibrationReportListCreateView(CalibrationReportAccess, generics.GenericA
         )
 
 
-class CalibrationReportDetailView(CalibrationReportAccess, generics.GenericAPIView):
+class CalibrationReportDetailApi(CalibrationReportAccess, generics.GenericAPIView):
     serializer_class = CalibrationReportOutputSerializer
     queryset = CalibrationReport.objects.all()
 
@@ -111,7 +111,7 @@ def _succeeded_report(view: generics.GenericAPIView) -> CalibrationReport:
     return report
 
 
-class CalibrationReportExportView(CalibrationReportAccess, generics.GenericAPIView):
+class CalibrationReportExportApi(CalibrationReportAccess, generics.GenericAPIView):
     queryset = CalibrationReport.objects.all()
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONErrorsOnlyNegotiation
@@ -146,7 +146,7 @@ class CalibrationReportExportView(CalibrationReportAccess, generics.GenericAPIVi
         return response
 
 
-class CalibrationReportChartView(CalibrationReportAccess, generics.GenericAPIView):
+class CalibrationReportChartApi(CalibrationReportAccess, generics.GenericAPIView):
     queryset = CalibrationReport.objects.all()
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONErrorsOnlyNegotiation

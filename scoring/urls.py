@@ -29,22 +29,22 @@ urlpatterns: list = [
     # --- calibration reports (scoring/report_apis.py) ---
     path(
         "calibration-reports/",
-        report_apis.CalibrationReportListCreateView.as_view(),
+        report_apis.CalibrationReportListCreateApi.as_view(),
         name="calibration-report-list",
     ),
     path(
         "calibration-reports/<int:pk>/",
-        report_apis.CalibrationReportDetailView.as_view(),
+        report_apis.CalibrationReportDetailApi.as_view(),
         name="calibration-report-detail",
     ),
     path(
         "calibration-reports/<int:pk>/export/",
-        report_apis.CalibrationReportExportView.as_view(),
+        report_apis.CalibrationReportExportApi.as_view(),
         name="calibration-report-export",
     ),
     path(
         "calibration-reports/<int:pk>/chart.png",
-        report_apis.CalibrationReportChartView.as_view(),
+        report_apis.CalibrationReportChartApi.as_view(),
         name="calibration-report-chart",
     ),
 ]
