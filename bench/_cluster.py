@@ -776,7 +776,7 @@ def check_acknowledged(traffic: ScorecardTraffic) -> dict[str, int]:
     from django.db import close_old_connections, connection
     from django.db.models import Count
 
-    from scoring.models import Scorecard
+    from scoring.scorecards.models import Scorecard
 
     close_old_connections()
     connection.close()

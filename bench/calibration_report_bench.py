@@ -42,9 +42,9 @@ def child() -> None:
     import django
 
     django.setup()
-    from scoring import report_services
-    from scoring.models import CalibrationReport
-    from scoring.tasks import calibration_report_run_task
+    from scoring.reports import services as report_services
+    from scoring.reports.models import CalibrationReport
+    from scoring.reports.tasks import calibration_report_run_task
 
     loading = {}
     load = report_services.calibration_inputs_load

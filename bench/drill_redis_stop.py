@@ -156,7 +156,7 @@ def main() -> int:
         time.sleep(3)
         hung = traffic.finish()
         checks = check_acknowledged(traffic)
-        from scoring.models import CalibrationReport
+        from scoring.reports.models import CalibrationReport
 
         row = CalibrationReport.objects.filter(id=report_id).values("status", "attempts").first()
         summary["report_during_outage"].update(

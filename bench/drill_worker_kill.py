@@ -181,7 +181,7 @@ def main() -> int:
                     redelivery_seen_after = round(time.monotonic() - killed_at, 1)
                     break
                 time.sleep(2)
-        from scoring.models import CalibrationReport
+        from scoring.reports.models import CalibrationReport
 
         row = CalibrationReport.objects.values(
             "status", "attempts", "progress", "started_at", "finished_at", "error"

@@ -131,7 +131,7 @@ def client(port, interviewer, deadline, drop_share, seed, tally, ran_out) -> Non
 def verify(tally: Tally) -> dict:
     from django.db.models import Count
 
-    from scoring.models import CriterionRating, Scorecard
+    from scoring.scorecards.models import CriterionRating, Scorecard
 
     sessions = tally.attempted
     acked_ids = set(tally.acknowledged.values())

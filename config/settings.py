@@ -239,9 +239,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ServiceStatusEnum": ["ok", "unavailable"],
         "LoopStatusEnum": "interviews.models.Loop.Status",
-        "ScorecardStatusEnum": "scoring.models.Scorecard.Status",
-        "CalibrationReportStatusEnum": "scoring.models.CalibrationReport.Status",
-        "RecommendationEnum": "scoring.models.Recommendation",
+        "ScorecardStatusEnum": "scoring.scorecards.models.Scorecard.Status",
+        "CalibrationReportStatusEnum": "scoring.reports.models.CalibrationReport.Status",
+        "RecommendationEnum": "scoring.scorecards.models.Recommendation",
         "LoopDecisionEnum": "interviews.models.Loop.Decision",
     },
 }

@@ -117,7 +117,8 @@ def broker_status() -> str:
     """'ok' when the Celery broker answers (or tasks run in-process), else 'unavailable'."""
     if not settings.CELERY_BROKER_URL:
         return "ok"
-    from config.celery import app
+    # The app that config/__init__.py configured; core does not import config (it sits below it).
+    from celery import current_app as app
 
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:

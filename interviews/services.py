@@ -39,7 +39,6 @@ from interviews.models import (
 )
 from interviews.selectors import assignable_interviewer_ids, bank_questions, loop_history
 from questionbank.models import Level, Question
-from scoring.models import Scorecard
 
 # --- jobs and candidates -----------------------------------------------------------------------
 
@@ -418,7 +417,7 @@ def loop_swap_question(
             f"Question {question_out_id} is not asked in session {session.order} of this loop.",
             {"question_out": [f"Not a question of session {session.pk}."]},
         )
-    if Scorecard.objects.filter(session=session).exists():
+    if session.scorecards.exists():
         raise ApplicationError(
             InterviewsErrorCode.LOOP_STATE_CONFLICT,
             f"Session {session.order} already has a scorecard; its questions can no longer change.",
@@ -596,7 +595,8 @@ def loop_decide(*, actor: User, loop: Loop, decision: str, note: str = "") -> Lo
         )
     if loop.status != Loop.Status.COMPLETED:
         expected = SessionInterviewer.objects.filter(loop=loop).count()
-        submitted = Scorecard.objects.filter(loop=loop, status=Scorecard.Status.SUBMITTED).count()
+        # scoring sits above interviews: read its rows through the reverse relation, by value.
+        submitted = loop.scorecards.filter(status="submitted").count()
         raise ApplicationError(
             InterviewsErrorCode.SCORECARDS_MISSING,
             f"The loop is {loop.status}: a decision needs every scorecard submitted, and "

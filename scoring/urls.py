@@ -1,10 +1,10 @@
 from django.urls import path  # noqa: F401
 
-from scoring import apis as scorecard_apis
-from scoring import report_apis
+from scoring.reports import apis as report_apis
+from scoring.scorecards import apis as scorecard_apis
 
 urlpatterns: list = [
-    # --- scorecards (scoring/apis.py) ---
+    # --- scorecards (scoring/scorecards/apis.py) ---
     path("scorecards/", scorecard_apis.ScorecardListCreateApi.as_view(), name="scorecard-list"),
     path(
         "scorecards/<int:pk>/",
@@ -26,7 +26,7 @@ urlpatterns: list = [
         scorecard_apis.ScorecardHistoryApi.as_view(),
         name="scorecard-history",
     ),
-    # --- calibration reports (scoring/report_apis.py) ---
+    # --- calibration reports (scoring/reports/apis.py) ---
     path(
         "calibration-reports/",
         report_apis.CalibrationReportListCreateApi.as_view(),

@@ -14,7 +14,7 @@ from interviews.models import (
     SessionQuestion,
 )
 from questionbank.models import Competency, Level, Question, RubricCriterion
-from scoring.models import CriterionRating, Scorecard
+from scoring.scorecards.models import CriterionRating, Scorecard
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management import call_command
 
-from scoring.models import CalibrationReport
-from scoring.tasks import calibration_report_run_task
+from scoring.reports.models import CalibrationReport
+from scoring.reports.tasks import calibration_report_run_task
 
 REPORTS_URL = "/api/v1/calibration-reports/"
 

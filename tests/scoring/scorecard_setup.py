@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 
 from interviews.models import InterviewSession, Loop
 from questionbank.models import Question, RubricCriterion
-from scoring.models import CriterionRating, Scorecard
+from scoring.scorecards.models import CriterionRating, Scorecard
 from tests.factories import (
     InterviewSessionFactory,
     LoopFactory,

@@ -6,8 +6,8 @@ import struct
 
 import pytest
 
-from scoring.exports import CSV_COLUMNS
-from scoring.models import CalibrationReport
+from scoring.reports.exports import CSV_COLUMNS
+from scoring.reports.models import CalibrationReport
 from tests.scoring.calibration_report_helpers import (
     report_url,
     succeeded_report,

@@ -3,7 +3,7 @@ recruiters and admins; interviewers and users without a role get 403, strangers 
 
 import pytest
 
-from scoring.models import CalibrationReport
+from scoring.reports.models import CalibrationReport
 from tests.scoring.calibration_report_helpers import REPORTS_URL, report_url
 
 pytestmark = pytest.mark.django_db

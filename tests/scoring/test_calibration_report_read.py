@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from scoring.models import CalibrationReport
+from scoring.reports.models import CalibrationReport
 from tests.scoring.calibration_report_helpers import REPORTS_URL, report_url
 
 pytestmark = pytest.mark.django_db

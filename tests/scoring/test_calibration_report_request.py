@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from core.models import AuditEvent
-from scoring.models import CalibrationReport
+from scoring.reports.models import CalibrationReport
 from tests.factories import JobFactory, LevelFactory, QuestionFactory
 from tests.scoring.calibration_report_helpers import REPORTS_URL, request_report
 

@@ -6,13 +6,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from scoring.models import CalibrationReport, Scorecard
-from scoring.report_selectors import CalibrationScope, calibration_inputs_load
-from scoring.report_services import (
+from scoring.reports.models import CalibrationReport
+from scoring.reports.selectors import CalibrationScope, calibration_inputs_load
+from scoring.reports.services import (
     MAX_ATTEMPTS,
     calibration_report_run,
     calibration_reports_requeue_stale,
 )
+from scoring.scorecards.models import Scorecard
 from tests.scoring.calibration_report_helpers import synthetic_hiring_data
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +199,7 @@ def test_filters_narrow_the_ratings_and_scorecards_read(hiring_data):
 
     from interviews.models import Job
     from questionbank.models import Question
-    from scoring.models import CriterionRating
+    from scoring.scorecards.models import CriterionRating
 
     submitted = CriterionRating.objects.filter(scorecard__status="submitted")
     assert _scope_counts() == (submitted.count(), Scorecard.objects.count())

@@ -17,8 +17,8 @@ from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
-from scoring.models import CalibrationReport
-from scoring.tasks import calibration_reports_requeue_stale_task
+from scoring.reports.models import CalibrationReport
+from scoring.reports.tasks import calibration_reports_requeue_stale_task
 from tests.scoring.calibration_report_helpers import request_report, synthetic_hiring_data
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import pytest
 
 from core.models import AuditEvent
 from interviews.models import Loop
-from scoring.models import Scorecard, ScorecardRevision
+from scoring.scorecards.models import Scorecard, ScorecardRevision
 from tests.scoring.scorecard_setup import (
     SCORECARDS_URL,
     fast_password_hashing,  # noqa: F401

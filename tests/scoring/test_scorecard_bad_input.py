@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from interviews.models import Loop
-from scoring.models import Scorecard
+from scoring.scorecards.models import Scorecard
 from tests.factories import RubricCriterionFactory
 from tests.scoring.scorecard_setup import (
     SCORECARDS_URL,

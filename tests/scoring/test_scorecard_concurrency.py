@@ -16,7 +16,7 @@ from django.db import connection, connections
 
 from core.models import IdempotencyRecord
 from interviews.models import Loop
-from scoring.models import Scorecard
+from scoring.scorecards.models import Scorecard
 from tests.scoring.scorecard_setup import (
     SCORECARDS_URL,
     fast_password_hashing,  # noqa: F401

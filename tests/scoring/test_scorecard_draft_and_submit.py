@@ -3,7 +3,7 @@
 import pytest
 
 from interviews.models import Loop
-from scoring.models import CriterionRating, Scorecard
+from scoring.scorecards.models import CriterionRating, Scorecard
 from tests.scoring.scorecard_setup import (
     SCORECARDS_URL,
     fast_password_hashing,  # noqa: F401

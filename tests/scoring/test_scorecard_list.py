@@ -1,6 +1,6 @@
 import pytest
 
-from scoring.models import Scorecard
+from scoring.scorecards.models import Scorecard
 from tests.factories import UserFactory
 from tests.scoring.scorecard_setup import (
     SCORECARDS_URL,

@@ -11,7 +11,7 @@ from scipy.stats import spearmanr
 
 from interviews.models import InterviewSession, Loop, SessionInterviewer, SessionQuestion
 from questionbank.models import Question
-from scoring.models import CriterionRating, Scorecard
+from scoring.scorecards.models import CriterionRating, Scorecard
 from tests.scoring.calibration_report_helpers import succeeded_report, synthetic_hiring_data
 
 pytestmark = pytest.mark.django_db

@@ -46,8 +46,8 @@ from interviews.models import (
     SessionQuestion,
 )
 from questionbank.models import Question, RubricCriterion
-from scoring.models import CriterionRating, Scorecard
-from scoring.report_selectors import _fetch_int_columns
+from scoring.reports.selectors import _fetch_int_columns
+from scoring.scorecards.models import CriterionRating, Scorecard
 
 SESSIONS_PER_LOOP = 4
 QUESTIONS_PER_SESSION = 2

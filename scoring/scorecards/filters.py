@@ -1,7 +1,7 @@
 import django_filters
 
 from core.filters import IdFilter, StrictFilterSet
-from scoring.models import Scorecard
+from scoring.scorecards.models import Scorecard
 
 
 class ScorecardFilter(StrictFilterSet):

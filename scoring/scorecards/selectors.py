@@ -13,7 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from core.roles import Role, has_role
-from scoring.models import CriterionRating, Scorecard, ScorecardRevision
+from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
 
 
 def _ratings_with_question() -> QuerySet[CriterionRating]:

@@ -13,17 +13,21 @@ from rest_framework.response import Response
 
 from core.errors import ApplicationError, ErrorCode
 from core.idempotency import idempotent
-from scoring.filters import ScorecardFilter
-from scoring.models import Scorecard
-from scoring.selectors import scorecard_list, scorecard_revision_list, scorecard_visible_get
-from scoring.serializers import (
+from scoring.scorecards.filters import ScorecardFilter
+from scoring.scorecards.models import Scorecard
+from scoring.scorecards.selectors import (
+    scorecard_list,
+    scorecard_revision_list,
+    scorecard_visible_get,
+)
+from scoring.scorecards.serializers import (
     ScorecardAmendInputSerializer,
     ScorecardCreateInputSerializer,
     ScorecardOutputSerializer,
     ScorecardRevisionOutputSerializer,
     ScorecardUpdateInputSerializer,
 )
-from scoring.services import (
+from scoring.scorecards.services import (
     scorecard_amend,
     scorecard_create,
     scorecard_submit,

@@ -14,15 +14,15 @@ from core.errors import ApplicationError
 from core.idempotency import idempotent
 from core.permissions import RolePermission
 from core.roles import Role
-from scoring.exports import report_chart_png, report_csv
-from scoring.models import CalibrationReport
-from scoring.report_selectors import calibration_report_list
-from scoring.report_serializers import (
+from scoring.reports.exports import report_chart_png, report_csv
+from scoring.reports.models import CalibrationReport
+from scoring.reports.selectors import calibration_report_list
+from scoring.reports.serializers import (
     CalibrationReportListOutputSerializer,
     CalibrationReportOutputSerializer,
     CalibrationReportRequestInputSerializer,
 )
-from scoring.report_services import CalibrationReportErrorCode, calibration_report_request
+from scoring.reports.services import CalibrationReportErrorCode, calibration_report_request
 
 REPORT_ROLES = (Role.HIRING_MANAGER, Role.RECRUITER)
 EXPORT_FORMATS = ("csv",)

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from scoring.models import CalibrationReport
+from scoring.reports.models import CalibrationReport
 
 MAX_DATABASE_ID = 2**63 - 1
 MAX_FILTER_VALUES = 1000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from scoring.report_services import calibration_report_run, calibration_reports_requeue_stale
+from scoring.reports.services import calibration_report_run, calibration_reports_requeue_stale
 
 
 @shared_task(name="scoring.tasks.calibration_report_run_task")

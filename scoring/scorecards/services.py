@@ -32,8 +32,8 @@ from core.roles import is_admin
 from core.services import audit_record
 from interviews.models import InterviewSession, Loop, SessionInterviewer
 from questionbank.models import RubricCriterion
-from scoring.models import CriterionRating, Scorecard, ScorecardRevision
-from scoring.selectors import scorecard_ratings_snapshot, scorecard_visibility_filter
+from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
+from scoring.scorecards.selectors import scorecard_ratings_snapshot, scorecard_visibility_filter
 
 
 class ScorecardErrorCode(enum.StrEnum):

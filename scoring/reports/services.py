@@ -31,9 +31,11 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.services import audit_record
+from interviews.models import Job
 from questionbank.models import Level, Question
-from scoring.models import CalibrationReport
-from scoring.report_selectors import CalibrationScope, calibration_inputs_load
+from scoring.calibration import report as calibration_statistics
+from scoring.reports.models import CalibrationReport
+from scoring.reports.selectors import CalibrationScope, calibration_inputs_load
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +65,6 @@ def calibration_report_filters_check(*, filters: dict[str, Any]) -> None:
     Raises ApplicationError (400) whose `fields` name each unknown id, so the caller can fix the
     request instead of receiving an empty report later.
     """
-    from interviews.models import Job
 
     fields: dict[str, list[str]] = {}
     job = filters.get("job")
@@ -122,7 +123,10 @@ def calibration_report_enqueue(*, report_id: int) -> bool:
     `calibration_reports_requeue_stale` sends it once it has waited longer than
     CALIBRATION_STALE_AFTER_SECONDS.
     """
-    from scoring.tasks import calibration_report_run_task
+    # The one import cycle of the project, on purpose: the task module calls this module's
+    # services (tasks are thin), and this service enqueues that task. Importing here, at call
+    # time, keeps both modules importable on their own.
+    from scoring.reports.tasks import calibration_report_run_task
 
     try:
         calibration_report_run_task.delay(report_id)
@@ -211,7 +215,6 @@ def calibration_report_run(*, report_id: int) -> CalibrationReport | None:
     attempt still owning the row, so a late worker cannot overwrite a newer attempt's result.
     Any exception ends the report `failed` with a message the recruiter can act on.
     """
-    from scoring.calibration.report import build_report
 
     attempt = _claim(report_id, timezone.now())
     if attempt is None:
@@ -233,7 +236,7 @@ def calibration_report_run(*, report_id: int) -> CalibrationReport | None:
             share = _STATISTICS_PROGRESS_SPAN * max(0, min(100, int(percent))) // 100
             _heartbeat(report_id, attempt, _LOADED_PROGRESS + share)
 
-        result = _json_safe(build_report(inputs, progress=on_progress))
+        result = _json_safe(calibration_statistics.build_report(inputs, progress=on_progress))
         del inputs
         _owned(report_id, attempt).update(
             status=CalibrationReport.Status.SUCCEEDED,

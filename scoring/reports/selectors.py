@@ -21,9 +21,11 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import QuerySet
 
-from questionbank.models import Question
+from interviews.models import Loop, LoopTemplate
+from questionbank.models import Question, RubricCriterion
 from scoring.calibration.inputs import CalibrationInputs
-from scoring.models import CalibrationReport
+from scoring.reports.models import CalibrationReport
+from scoring.scorecards.models import CriterionRating, Scorecard
 
 _VALUES_LIST_CHUNK = 50_000
 
@@ -86,10 +88,6 @@ class CalibrationScope:
 
 
 def _tables() -> dict[str, str]:
-    from interviews.models import Loop, LoopTemplate
-    from questionbank.models import RubricCriterion
-    from scoring.models import CriterionRating, Scorecard
-
     return {
         "rating": CriterionRating._meta.db_table,
         "card": Scorecard._meta.db_table,
@@ -264,8 +262,6 @@ def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
         sql, params = _decisions_sql(np.unique(card_loop))
         decision_loop, decision_hire = _fetch_int_columns(sql, params, 2)
     else:
-        from interviews.models import Loop
-
         decided = np.asarray(
             Loop.objects.filter(id__in=np.unique(card_loop).tolist())
             .exclude(decision="")

@@ -10,7 +10,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from scoring.models import Recommendation, Scorecard
+from scoring.scorecards.models import Recommendation, Scorecard
 
 MAX_DATABASE_ID = 2**63 - 1
 MAX_RATINGS = 200
