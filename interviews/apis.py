@@ -10,7 +10,7 @@ from core.errors import ApplicationError, ErrorCode
 from core.idempotency import idempotent
 from core.permissions import RolePermission
 from core.roles import Role
-from interviews import selectors, services
+from interviews import permissions, selectors, services, team_services
 from interviews.filters import LoopFilter, LoopTemplateFilter, MySessionFilter
 from interviews.models import Candidate, InterviewSession, Job, Loop, LoopTemplate
 from interviews.serializers import (
@@ -19,6 +19,8 @@ from interviews.serializers import (
     CandidateUpdateInputSerializer,
     JobCreateInputSerializer,
     JobOutputSerializer,
+    JobTeamMemberAddInputSerializer,
+    JobTeamMemberOutputSerializer,
     JobUpdateInputSerializer,
     LoopDecisionInputSerializer,
     LoopGenerateInputSerializer,
@@ -42,9 +44,22 @@ def _valid(serializer_class, request, **context):
 
 
 class PlanningApi(generics.GenericAPIView):
-    permission_classes = [RolePermission]
-    read_roles = ALL_ROLES
-    write_roles = (Role.HIRING_MANAGER,)
+    """Jobs, templates and loops: who may do what is `interviews.permissions` (job teams)."""
+
+    permission_classes = [permissions.PlanningPermission]
+    object_rules: dict[str, str] = {}
+
+    def visible(self, queryset, pk: int, label: str):
+        """The object among those the user can see (else 404), after the object rule (else 403)."""
+        target = queryset.filter(pk=pk).first()
+        if target is None:
+            raise ApplicationError(
+                ErrorCode.NOT_FOUND,
+                f"No {label} {pk} that you can see.",
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        self.check_object_permissions(self.request, target)
+        return target
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -52,9 +67,12 @@ class PlanningApi(generics.GenericAPIView):
 
 class JobListCreateApi(PlanningApi):
     serializer_class = JobOutputSerializer
+    create_rule = permissions.OPEN
 
     def get_queryset(self):
-        return selectors.job_list()
+        if getattr(self, "swagger_fake_view", False):
+            return Job.objects.none()
+        return selectors.job_list(user=self.request.user)
 
     @extend_schema(responses={200: JobOutputSerializer(many=True)})
     def get(self, request):
@@ -72,9 +90,11 @@ class JobListCreateApi(PlanningApi):
 
 class JobDetailApi(PlanningApi):
     serializer_class = JobOutputSerializer
+    # Deleting the job, like handing it over (see patch), is the owners' call.
+    object_rules = {"PATCH": permissions.PLAN, "DELETE": permissions.MANAGE_TEAM}
 
     def get_object(self) -> Job:
-        return get_object_or_404(selectors.job_list(), pk=self.kwargs["pk"])
+        return self.visible(selectors.job_list(user=self.request.user), self.kwargs["pk"], "job")
 
     @extend_schema(responses={200: JobOutputSerializer})
     def get(self, request, pk: int):
@@ -82,16 +102,61 @@ class JobDetailApi(PlanningApi):
 
     @extend_schema(request=JobUpdateInputSerializer, responses={200: JobOutputSerializer})
     def patch(self, request, pk: int):
-        job = services.job_update(
-            actor=request.user,
-            job=self.get_object(),
-            changes=_valid(JobUpdateInputSerializer, request),
-        )
+        job = self.get_object()
+        changes = _valid(JobUpdateInputSerializer, request)
+        if "hiring_manager" in changes:
+            permissions.require(request.user, permissions.MANAGE_TEAM, job)
+        job = services.job_update(actor=request.user, job=job, changes=changes)
         return Response(JobOutputSerializer(job).data)
 
     @extend_schema(responses={204: DELETED})
     def delete(self, request, pk: int):
         services.planning_object_delete(actor=request.user, target=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JobTeamApi(PlanningApi):
+    """A job's hiring team: read by whoever sees the job, changed by its hiring managers."""
+
+    serializer_class = JobTeamMemberOutputSerializer
+    object_rules = {"POST": permissions.MANAGE_TEAM}
+
+    def job(self) -> Job:
+        return self.visible(selectors.job_list(user=self.request.user), self.kwargs["pk"], "job")
+
+    @extend_schema(responses={200: JobTeamMemberOutputSerializer(many=True)})
+    def get(self, request, pk: int):
+        page = self.paginate_queryset(selectors.job_team_list(job=self.job()))
+        return self.get_paginated_response(JobTeamMemberOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=JobTeamMemberAddInputSerializer,
+        responses={
+            201: JobTeamMemberOutputSerializer,
+            409: OpenApiResponse(description="The user is already on the team."),
+        },
+    )
+    def post(self, request, pk: int):
+        job = self.job()
+        body = _valid(JobTeamMemberAddInputSerializer, request)
+        member = team_services.job_team_member_add(
+            actor=request.user, job=job, user=body["user"], role=body["role"]
+        )
+        return Response(JobTeamMemberOutputSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class JobTeamMemberApi(PlanningApi):
+    object_rules = {"DELETE": permissions.MANAGE_TEAM}
+
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Taken off the team."),
+            409: OpenApiResponse(description="The job's hiring manager stays on its team."),
+        }
+    )
+    def delete(self, request, pk: int, user: int):
+        job = self.visible(selectors.job_list(user=request.user), pk, "job")
+        team_services.job_team_member_remove(actor=request.user, job=job, user_id=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -102,6 +167,9 @@ class CandidateApi(PlanningApi):
     """Interviewers see only the candidates of loops they interview in, and never e-mails."""
 
     serializer_class = CandidateOutputSerializer
+    # Candidates belong to the organisation, not to one job: global roles decide.
+    permission_classes = [RolePermission]
+    read_roles = ALL_ROLES
     write_roles = (Role.HIRING_MANAGER, Role.RECRUITER)
 
     def get_queryset(self):
@@ -110,7 +178,7 @@ class CandidateApi(PlanningApi):
         return selectors.candidate_list(user=self.request.user)
 
     def get_serializer_context(self) -> dict:
-        return {"show_email": selectors.sees_all_loops(self.request.user)}
+        return {"show_email": selectors.sees_all_candidates(self.request.user)}
 
     def output(self, candidate, **kwargs) -> dict:
         return CandidateOutputSerializer(
@@ -166,9 +234,12 @@ class CandidateDetailApi(CandidateApi):
 class LoopTemplateListCreateApi(PlanningApi):
     serializer_class = LoopTemplateOutputSerializer
     filterset_class = LoopTemplateFilter
+    create_rule = permissions.PLAN_SOME
 
     def get_queryset(self):
-        return selectors.loop_template_list()
+        if getattr(self, "swagger_fake_view", False):
+            return LoopTemplate.objects.none()
+        return selectors.loop_template_list(user=self.request.user)
 
     @extend_schema(responses={200: LoopTemplateOutputSerializer(many=True)})
     def get(self, request):
@@ -180,18 +251,20 @@ class LoopTemplateListCreateApi(PlanningApi):
     )
     @idempotent
     def post(self, request):
-        template = services.loop_template_create(
-            actor=request.user, **_valid(LoopTemplateCreateInputSerializer, request)
-        )
-        template = selectors.loop_template_list().get(pk=template.pk)
+        body = _valid(LoopTemplateCreateInputSerializer, request)
+        permissions.require(request.user, permissions.PLAN, body["job"])
+        template = services.loop_template_create(actor=request.user, **body)
+        template = selectors.loop_template_list(user=request.user).get(pk=template.pk)
         return Response(LoopTemplateOutputSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
 class LoopTemplateDetailApi(PlanningApi):
     serializer_class = LoopTemplateOutputSerializer
+    object_rules = {"PATCH": permissions.PLAN, "DELETE": permissions.PLAN}
 
     def get_object(self) -> LoopTemplate:
-        return get_object_or_404(selectors.loop_template_list(), pk=self.kwargs["pk"])
+        templates = selectors.loop_template_list(user=self.request.user)
+        return self.visible(templates, self.kwargs["pk"], "loop template")
 
     @extend_schema(responses={200: LoopTemplateOutputSerializer})
     def get(self, request, pk: int):
@@ -201,11 +274,11 @@ class LoopTemplateDetailApi(PlanningApi):
         request=LoopTemplateUpdateInputSerializer, responses={200: LoopTemplateOutputSerializer}
     )
     def patch(self, request, pk: int):
-        services.loop_template_update(
-            actor=request.user,
-            template=self.get_object(),
-            changes=_valid(LoopTemplateUpdateInputSerializer, request),
-        )
+        template = self.get_object()
+        changes = _valid(LoopTemplateUpdateInputSerializer, request)
+        if "job" in changes:
+            permissions.require(request.user, permissions.PLAN, changes["job"])
+        services.loop_template_update(actor=request.user, template=template, changes=changes)
         return Response(LoopTemplateOutputSerializer(self.get_object()).data)
 
     @extend_schema(responses={204: DELETED})
@@ -228,14 +301,7 @@ class LoopApi(PlanningApi):
         return selectors.loop_list(user=self.request.user)
 
     def get_object(self):
-        loop = selectors.loop_get(user=self.request.user, loop_id=self.kwargs["pk"])
-        if loop is None:
-            raise ApplicationError(
-                ErrorCode.NOT_FOUND,
-                f"No loop {self.kwargs['pk']} that you can see.",
-                status_code=status.HTTP_404_NOT_FOUND,
-            )
-        return loop
+        return self.visible(selectors.loop_list(user=self.request.user), self.kwargs["pk"], "loop")
 
     def plan(self, loop_id: int, status_code: int = status.HTTP_200_OK) -> Response:
         loop = selectors.loop_get(user=self.request.user, loop_id=loop_id)
@@ -244,6 +310,7 @@ class LoopApi(PlanningApi):
 
 class LoopListCreateApi(LoopApi):
     filterset_class = LoopFilter
+    create_rule = permissions.PLAN_SOME
 
     @extend_schema(responses={200: LoopOutputSerializer(many=True)})
     def get(self, request):
@@ -262,6 +329,14 @@ class LoopListCreateApi(LoopApi):
     @idempotent
     def post(self, request):
         body = _valid(LoopGenerateInputSerializer, request)
+        template = selectors.loop_template_get(user=request.user, template_id=body["template"])
+        if template is None:
+            raise ApplicationError(
+                ErrorCode.VALIDATION_ERROR,
+                f"There is no loop template {body['template']} that you can see.",
+                {"template": [f"No loop template with id {body['template']}."]},
+            )
+        permissions.require(request.user, permissions.PLAN, template)
         loop = services.loop_generate(
             actor=request.user,
             candidate_id=body["candidate"],
@@ -286,6 +361,8 @@ class LoopDetailApi(LoopApi):
 
 
 class LoopSwapApi(LoopApi):
+    object_rules = {"POST": permissions.PLAN}
+
     @extend_schema(request=LoopSwapInputSerializer, responses={200: LoopOutputSerializer})
     def post(self, request, pk: int):
         body = _valid(LoopSwapInputSerializer, request)
@@ -300,6 +377,8 @@ class LoopSwapApi(LoopApi):
 
 
 class LoopScheduleApi(LoopApi):
+    object_rules = {"POST": permissions.PLAN}
+
     @extend_schema(request=LoopScheduleInputSerializer, responses={200: LoopOutputSerializer})
     def post(self, request, pk: int):
         body = _valid(LoopScheduleInputSerializer, request)
@@ -312,6 +391,8 @@ class LoopScheduleApi(LoopApi):
 
 
 class LoopCancelApi(LoopApi):
+    object_rules = {"POST": permissions.PLAN}
+
     @extend_schema(request=None, responses={200: LoopOutputSerializer})
     def post(self, request, pk: int):
         services.loop_cancel(actor=request.user, loop=self.get_object())
@@ -319,6 +400,8 @@ class LoopCancelApi(LoopApi):
 
 
 class LoopDecisionApi(LoopApi):
+    object_rules = {"POST": permissions.DECIDE}
+
     @extend_schema(request=LoopDecisionInputSerializer, responses={200: LoopOutputSerializer})
     def post(self, request, pk: int):
         body = _valid(LoopDecisionInputSerializer, request)

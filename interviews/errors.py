@@ -14,3 +14,5 @@ class InterviewsErrorCode(enum.StrEnum):
     SCORECARDS_MISSING = "scorecards_missing"
     ALREADY_DECIDED = "already_decided"
     IN_USE = "in_use"
+    INVALID_TEAM_MEMBER = "invalid_team_member"
+    TEAM_HIRING_MANAGER = "team_hiring_manager"

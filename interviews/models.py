@@ -26,6 +26,40 @@ class Job(models.Model):
         return self.title
 
 
+class JobTeamMember(models.Model):
+    """A user's role on one job's hiring team (API.md additions, Hiring teams).
+
+    The team decides who sees and changes the job, its templates and its loops
+    (`interviews.permissions`). The job's `hiring_manager` is always a member with the
+    `hiring_manager` role: the services add them when the job is opened or handed over.
+    """
+
+    class Role(models.TextChoices):
+        HIRING_MANAGER = "hiring_manager"
+        RECRUITER = "recruiter"
+        COORDINATOR = "coordinator"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="team_members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="job_teams"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["job_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "user"], name="team_unique_member"),
+        ]
+        indexes = [models.Index(fields=["user", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} as {self.role} on job {self.job_id}"
+
+
 class Candidate(models.Model):
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True, default="")

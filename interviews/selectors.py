@@ -10,11 +10,13 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.roles import Role, has_role
+from interviews import permissions
 from interviews.generator import BankQuestion, LoopHistory
 from interviews.models import (
     Candidate,
     InterviewSession,
     Job,
+    JobTeamMember,
     LevelQuota,
     Loop,
     LoopTemplate,
@@ -23,37 +25,52 @@ from interviews.models import (
 )
 from questionbank.models import Question, RubricCriterion
 
-# Roles that see every loop and candidate (and candidates' e-mail addresses); others see only the
-# loops they interview in.
-PLANNING_READ_ROLES = (Role.HIRING_MANAGER, Role.RECRUITER)
+# Roles that see every candidate and their e-mail addresses; interviewers see only the candidates
+# of loops they interview in. (Jobs and loops are scoped by job team: interviews.permissions.)
+CANDIDATE_READ_ROLES = (Role.HIRING_MANAGER, Role.RECRUITER)
 # Roles a user must hold to be assigned to a session.
 ASSIGNABLE_ROLES = (Role.INTERVIEWER.value, Role.HIRING_MANAGER.value)
 # Loops whose sessions still lie ahead (count towards an interviewer's load).
 UPCOMING_STATUSES = (Loop.Status.DRAFT, Loop.Status.SCHEDULED)
 
 
-def sees_all_loops(user: User) -> bool:
-    """Hiring managers, recruiters and admins see every loop; interviewers only their own."""
-    return has_role(user, *PLANNING_READ_ROLES)
+def sees_all_candidates(user: User) -> bool:
+    """Hiring managers, recruiters and admins see every candidate; interviewers only theirs."""
+    return has_role(user, *CANDIDATE_READ_ROLES)
 
 
-def job_list() -> QuerySet[Job]:
-    return Job.objects.order_by("id")
+def job_list(*, user: User) -> QuerySet[Job]:
+    """Jobs the user may see (interviews.permissions: team, global recruiters, admins)."""
+    return permissions.visible_jobs(user, Job.objects.order_by("id"))
+
+
+def job_team_list(*, job: Job) -> QuerySet[JobTeamMember]:
+    return JobTeamMember.objects.filter(job=job).select_related("user").order_by("id")
 
 
 def candidate_list(*, user: User) -> QuerySet[Candidate]:
     candidates = Candidate.objects.order_by("id")
-    if sees_all_loops(user):
+    if sees_all_candidates(user):
         return candidates
     return candidates.filter(
         id__in=SessionInterviewer.objects.filter(interviewer=user).values("loop__candidate_id")
     )
 
 
-def loop_template_list() -> QuerySet[LoopTemplate]:
-    return LoopTemplate.objects.prefetch_related(
+def loop_template_list(*, user: User) -> QuerySet[LoopTemplate]:
+    """Templates of the jobs the user may see, with their quotas and levels prefetched."""
+    templates = LoopTemplate.objects.prefetch_related(
         Prefetch("quotas", queryset=LevelQuota.objects.select_related("level"))
     ).order_by("id")
+    return permissions.visible_templates(user, templates)
+
+
+def loop_template_get(*, user: User, template_id: int) -> LoopTemplate | None:
+    return (
+        permissions.visible_templates(user, LoopTemplate.objects.all())
+        .filter(pk=template_id)
+        .first()
+    )
 
 
 def _sessions_prefetch() -> Prefetch:
@@ -72,13 +89,14 @@ def _sessions_prefetch() -> Prefetch:
 
 
 def loop_list(*, user: User) -> QuerySet[Loop]:
-    """Loops the user may see, with their sessions, interviewers and questions prefetched."""
-    loops = Loop.objects.prefetch_related(_sessions_prefetch()).order_by("id")
-    if not sees_all_loops(user):
-        loops = loops.filter(
-            id__in=SessionInterviewer.objects.filter(interviewer=user).values("loop_id")
-        )
-    return loops
+    """Loops the user may see (interviews.permissions), with their template and their sessions,
+    interviewers and questions prefetched."""
+    return (
+        Loop.objects.select_related("template")
+        .prefetch_related(_sessions_prefetch())
+        .filter(permissions.visible_loops_q(user))
+        .order_by("id")
+    )
 
 
 def loop_get(*, user: User, loop_id: int) -> Loop | None:

@@ -2,7 +2,8 @@ from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from interviews.models import Candidate, InterviewSession, Job, Loop, LoopTemplate
+from interviews import permissions
+from interviews.models import Candidate, InterviewSession, Job, JobTeamMember, Loop, LoopTemplate
 from questionbank.models import Level
 
 MAX_SEED = 2**63 - 1
@@ -33,6 +34,25 @@ class JobUpdateInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     seniority = serializers.ChoiceField(choices=Job.Seniority.choices, required=False)
     hiring_manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+
+
+class JobTeamMemberOutputSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user_id")
+    username = serializers.CharField(source="user.username")
+    role = serializers.ChoiceField(choices=JobTeamMember.Role.choices)
+    added_at = serializers.DateTimeField()
+
+
+class JobTeamMemberAddInputSerializer(serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    role = serializers.ChoiceField(choices=JobTeamMember.Role.choices)
+
+
+class VisibleJobField(serializers.PrimaryKeyRelatedField):
+    """A job id among the jobs the requesting user can see: any other id reads as unknown."""
+
+    def get_queryset(self):
+        return permissions.visible_jobs(self.context["request"].user, Job.objects.all())
 
 
 # --- candidates --------------------------------------------------------------------------------
@@ -120,7 +140,7 @@ def _quotas_field(required: bool = True) -> serializers.DictField:
 
 class LoopTemplateCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    job = serializers.PrimaryKeyRelatedField(queryset=Job.objects.all())
+    job = VisibleJobField()
     level_quotas = _quotas_field()
     session_count = serializers.IntegerField(min_value=1, max_value=20)
     session_minutes = serializers.IntegerField(min_value=5, max_value=240)
@@ -129,7 +149,7 @@ class LoopTemplateCreateInputSerializer(serializers.Serializer):
 
 class LoopTemplateUpdateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False)
-    job = serializers.PrimaryKeyRelatedField(queryset=Job.objects.all(), required=False)
+    job = VisibleJobField(required=False)
     level_quotas = _quotas_field(required=False)
     session_count = serializers.IntegerField(min_value=1, max_value=20, required=False)
     session_minutes = serializers.IntegerField(min_value=5, max_value=240, required=False)

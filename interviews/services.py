@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework import status
 
 from core.errors import ApplicationError
-from core.roles import Role, has_role
+from core.roles import Role, has_role, is_admin
 from core.services import audit_record
 from interviews.errors import InterviewsErrorCode
 from interviews.generator import (
@@ -31,6 +31,7 @@ from interviews.models import (
     Candidate,
     InterviewSession,
     Job,
+    JobTeamMember,
     LevelQuota,
     Loop,
     LoopTemplate,
@@ -58,6 +59,14 @@ def job_create(*, actor: User, title: str, seniority: str, hiring_manager: User)
     """Open a job; its hiring manager must be an active user with the hiring_manager role."""
     _check_hiring_manager(hiring_manager)
     job = Job.objects.create(title=title, seniority=seniority, hiring_manager=hiring_manager)
+    JobTeamMember.objects.create(
+        job=job, user=hiring_manager, role=JobTeamMember.Role.HIRING_MANAGER, added_by=actor
+    )
+    if actor.pk != hiring_manager.pk and not is_admin(actor):
+        # Whoever opens a job for someone else keeps a hand in it, as its coordinator.
+        JobTeamMember.objects.create(
+            job=job, user=actor, role=JobTeamMember.Role.COORDINATOR, added_by=actor
+        )
     audit_record(actor=actor, action="job.created", target=job, changes={"title": title})
     return job
 
@@ -67,6 +76,12 @@ def job_update(*, actor: User, job: Job, changes: Mapping[str, Any]) -> Job:
     """Change a job's title, seniority or hiring manager."""
     if "hiring_manager" in changes:
         _check_hiring_manager(changes["hiring_manager"])
+        # The new holder joins the team as a hiring manager (or becomes one, if on it already).
+        JobTeamMember.objects.update_or_create(
+            job=job,
+            user=changes["hiring_manager"],
+            defaults={"role": JobTeamMember.Role.HIRING_MANAGER, "added_by": actor},
+        )
     _apply(job, changes)
     audit_record(actor=actor, action="job.updated", target=job, changes=_loggable(changes))
     return job

@@ -5,6 +5,8 @@ from interviews import apis
 urlpatterns = [
     path("jobs/", apis.JobListCreateApi.as_view(), name="job-list"),
     path("jobs/<int:pk>/", apis.JobDetailApi.as_view(), name="job-detail"),
+    path("jobs/<int:pk>/team/", apis.JobTeamApi.as_view(), name="job-team"),
+    path("jobs/<int:pk>/team/<int:user>/", apis.JobTeamMemberApi.as_view(), name="job-team-member"),
     path("candidates/", apis.CandidateListCreateApi.as_view(), name="candidate-list"),
     path("candidates/<int:pk>/", apis.CandidateDetailApi.as_view(), name="candidate-detail"),
     path("loop-templates/", apis.LoopTemplateListCreateApi.as_view(), name="looptemplate-list"),

@@ -7,6 +7,7 @@ from interviews.models import (
     Candidate,
     InterviewSession,
     Job,
+    JobTeamMember,
     LevelQuota,
     Loop,
     LoopTemplate,
@@ -70,10 +71,21 @@ class RubricCriterionFactory(factory.django.DjangoModelFactory):
 class JobFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Job
+        skip_postgeneration_save = True
 
     title = "AI North Star Metric Analyst"
     seniority = Job.Seniority.SENIOR
     hiring_manager = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def team(job, create, extracted, **kwargs):
+        """The job's hiring manager is on its team, as the job_create service makes it."""
+        if create:
+            JobTeamMember.objects.get_or_create(
+                job=job,
+                user=job.hiring_manager,
+                defaults={"role": JobTeamMember.Role.HIRING_MANAGER},
+            )
 
 
 class CandidateFactory(factory.django.DjangoModelFactory):

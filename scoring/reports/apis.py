@@ -33,12 +33,21 @@ class CalibrationReportAccess:
     read_roles = REPORT_ROLES
     write_roles = REPORT_ROLES
 
+    def get_queryset(self):
+        """Reports the caller may read (a hiring manager: their own); others are a 404."""
+        if getattr(self, "swagger_fake_view", False):
+            return CalibrationReport.objects.none()
+        reports = calibration_report_list(user=self.request.user)
+        # The list shows no result; the detail and the exports need it.
+        return (
+            reports
+            if self.request.method == "GET" and "pk" not in self.kwargs
+            else reports.defer(None)
+        )
+
 
 class CalibrationReportListCreateApi(CalibrationReportAccess, generics.GenericAPIView):
     serializer_class = CalibrationReportListOutputSerializer
-
-    def get_queryset(self):
-        return calibration_report_list()
 
     @extend_schema(
         operation_id="calibration_reports_list",
@@ -77,7 +86,6 @@ class CalibrationReportListCreateApi(CalibrationReportAccess, generics.GenericAP
 
 class CalibrationReportDetailApi(CalibrationReportAccess, generics.GenericAPIView):
     serializer_class = CalibrationReportOutputSerializer
-    queryset = CalibrationReport.objects.all()
 
     @extend_schema(operation_id="calibration_reports_retrieve")
     def get(self, request, pk: int):
@@ -112,7 +120,6 @@ def _succeeded_report(view: generics.GenericAPIView) -> CalibrationReport:
 
 
 class CalibrationReportExportApi(CalibrationReportAccess, generics.GenericAPIView):
-    queryset = CalibrationReport.objects.all()
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONErrorsOnlyNegotiation
 
@@ -147,7 +154,6 @@ class CalibrationReportExportApi(CalibrationReportAccess, generics.GenericAPIVie
 
 
 class CalibrationReportChartApi(CalibrationReportAccess, generics.GenericAPIView):
-    queryset = CalibrationReport.objects.all()
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JSONErrorsOnlyNegotiation
 

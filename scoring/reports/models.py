@@ -17,6 +17,9 @@ class CalibrationReport(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     filters = models.JSONField(default=dict)
+    # The jobs the requester may calibrate (a hiring manager: the jobs whose team they are on),
+    # fixed when requested; null means the whole organisation (recruiters, admins).
+    job_scope = models.JSONField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, default="")

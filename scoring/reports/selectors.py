@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import QuerySet
 
+from interviews import permissions
 from interviews.models import Loop, LoopTemplate
 from questionbank.models import Question, RubricCriterion
 from scoring.calibration.inputs import CalibrationInputs
@@ -30,13 +31,19 @@ from scoring.scorecards.models import CriterionRating, Scorecard
 _VALUES_LIST_CHUNK = 50_000
 
 
-def calibration_report_list() -> QuerySet[CalibrationReport]:
-    """Every report, newest first, without `result` (large, and lists do not show it)."""
-    return CalibrationReport.objects.defer("result").order_by("-id")
+def calibration_report_list(*, user) -> QuerySet[CalibrationReport]:
+    """Reports the user may read, newest first, without `result` (large; lists do not show it).
+
+    Recruiters and admins read every report; anyone else (a hiring manager) the ones they
+    requested, which cover only their own jobs."""
+    reports = CalibrationReport.objects.defer("result").order_by("-id")
+    if permissions.calibrated_job_ids(user) is None:
+        return reports
+    return reports.filter(requested_by=user)
 
 
-def calibration_report_get(*, report_id: int) -> CalibrationReport | None:
-    return CalibrationReport.objects.filter(id=report_id).first()
+def calibration_report_get(*, user, report_id: int) -> CalibrationReport | None:
+    return calibration_report_list(user=user).defer(None).filter(id=report_id).first()
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class CalibrationScope:
     """
 
     job: int | None = None
+    # Jobs the requester may calibrate; None = the whole organisation.
+    jobs: Sequence[int] | None = None
     since: dt.date | None = None
     until: dt.date | None = None
     interviewers: Sequence[int] = field(default_factory=tuple)
@@ -54,7 +63,9 @@ class CalibrationScope:
     questions: Sequence[int] = field(default_factory=tuple)
 
     @classmethod
-    def from_filters(cls, filters: dict[str, Any]) -> CalibrationScope:
+    def from_filters(
+        cls, filters: dict[str, Any], job_scope: Sequence[int] | None = None
+    ) -> CalibrationScope:
         """From the JSON stored on the report (validated when it was requested)."""
 
         def as_date(value: str | None) -> dt.date | None:
@@ -62,6 +73,7 @@ class CalibrationScope:
 
         return cls(
             job=filters.get("job"),
+            jobs=None if job_scope is None else tuple(job_scope),
             since=as_date(filters.get("since")),
             until=as_date(filters.get("until")),
             interviewers=tuple(filters.get("interviewers") or ()),
@@ -69,11 +81,18 @@ class CalibrationScope:
             questions=tuple(filters.get("questions") or ()),
         )
 
+    @property
+    def needs_template(self) -> bool:
+        """Job conditions read the loop's template."""
+        return self.job is not None or self.jobs is not None
+
     def describe(self) -> str:
         """The filters in a recruiter's words, for messages."""
         parts = []
         if self.job is not None:
             parts.append(f"job {self.job}")
+        elif self.jobs is not None:
+            parts.append(f"your jobs ({', '.join(map(str, self.jobs)) or 'none'})")
         if self.since is not None:
             parts.append(f"submitted on or after {self.since.isoformat()}")
         if self.until is not None:
@@ -104,6 +123,9 @@ def _card_conditions(scope: CalibrationScope, params: list[Any]) -> list[str]:
     if scope.job is not None:
         where.append("t.job_id = %s")
         params.append(int(scope.job))
+    if scope.jobs is not None:
+        # An empty scope matches nothing (a hiring manager on no team).
+        where.append(_in_list("t.job_id", scope.jobs, params, int) if scope.jobs else "FALSE")
     if scope.since is not None:
         where.append("s.submitted_at >= %s")
         params.append(dt.datetime.combine(scope.since, dt.time.min, tzinfo=dt.UTC))
@@ -139,7 +161,7 @@ def _ratings_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
         f"JOIN {t['loop']} l ON l.id = s.loop_id",
         f"JOIN {t['criterion']} c ON c.id = r.criterion_id",
     ]
-    if scope.job is not None:
+    if scope.needs_template:
         joins.append(f"JOIN {t['template']} t ON t.id = l.template_id")
     if scope.levels:
         joins.append(f"JOIN {t['question']} q ON q.id = c.question_id")
@@ -165,7 +187,7 @@ def _cards_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
             f"WHERE r.scorecard_id = s.id AND {' AND '.join(rating_where)})"
         )
     template_join = (
-        f"JOIN {t['template']} t ON t.id = l.template_id" if scope.job is not None else ""
+        f"JOIN {t['template']} t ON t.id = l.template_id" if scope.needs_template else ""
     )
     sql = (
         "SELECT s.interviewer_id::int8, s.loop_id::int8, l.candidate_id::int8, "

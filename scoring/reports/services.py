@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from core.errors import ApplicationError
 from core.services import audit_record
+from interviews import permissions
 from interviews.models import Job
 from questionbank.models import Level, Question
 from scoring.calibration import report as calibration_statistics
@@ -59,8 +60,11 @@ def _missing(wanted: list[Any], found: set[Any]) -> list[Any]:
     return [value for value in wanted if value not in found]
 
 
-def calibration_report_filters_check(*, filters: dict[str, Any]) -> None:
-    """Refuse filters that name a job, interviewer, level or question that does not exist.
+def calibration_report_filters_check(
+    *, filters: dict[str, Any], job_scope: list[int] | None = None
+) -> None:
+    """Refuse filters that name a job, interviewer, level or question that does not exist, or a
+    job outside `job_scope` (the jobs a hiring manager may calibrate; None: any job).
 
     Raises ApplicationError (400) whose `fields` name each unknown id, so the caller can fix the
     request instead of receiving an empty report later.
@@ -68,7 +72,13 @@ def calibration_report_filters_check(*, filters: dict[str, Any]) -> None:
 
     fields: dict[str, list[str]] = {}
     job = filters.get("job")
-    if job is not None and not Job.objects.filter(id=job).exists():
+    if job is not None and job_scope is not None and job not in job_scope:
+        # Same answer whether the job exists or not: a job outside your teams is not yours to see.
+        fields["filters.job"] = [
+            f"You are not on the team of job {job}; your reports cover only your jobs"
+            f" ({', '.join(map(str, job_scope)) or 'none'})."
+        ]
+    elif job is not None and not Job.objects.filter(id=job).exists():
         fields["filters.job"] = [f"No job has id {job}."]
     checks = (
         ("interviewers", get_user_model().objects, "id", "user"),
@@ -102,8 +112,11 @@ def calibration_report_request(*, requested_by, filters: dict[str, Any]) -> Cali
     looks for a row that is not committed yet, and a broker that is down cannot fail the request
     (the report stays queued and the beat task sends it later).
     """
-    calibration_report_filters_check(filters=filters)
-    report = CalibrationReport.objects.create(requested_by=requested_by, filters=filters)
+    job_scope = permissions.calibrated_job_ids(requested_by)
+    calibration_report_filters_check(filters=filters, job_scope=job_scope)
+    report = CalibrationReport.objects.create(
+        requested_by=requested_by, filters=filters, job_scope=job_scope
+    )
     audit_record(
         actor=requested_by,
         action="calibration_report.requested",
@@ -220,9 +233,11 @@ def calibration_report_run(*, report_id: int) -> CalibrationReport | None:
     if attempt is None:
         logger.info("calibration report %s: nothing to claim", report_id)
         return None
-    filters = CalibrationReport.objects.values_list("filters", flat=True).get(id=report_id)
+    filters, job_scope = CalibrationReport.objects.values_list("filters", "job_scope").get(
+        id=report_id
+    )
     try:
-        scope = CalibrationScope.from_filters(filters)
+        scope = CalibrationScope.from_filters(filters, job_scope)
         inputs = calibration_inputs_load(scope=scope)
         if inputs.card_interviewer.size == 0 and inputs.rating.size == 0:
             raise CalibrationReportFailed(

@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from interviews.models import Job, LevelQuota, LoopTemplate
-from tests.factories import CandidateFactory, UserFactory
+from interviews.models import LevelQuota, LoopTemplate
+from tests.factories import CandidateFactory, JobFactory, UserFactory
 
 # 10 questions over 4 sessions of 60 minutes, drawing on every level of the seed bank.
 SEED_QUOTAS = {
@@ -35,7 +35,7 @@ def interviewer_pool(db, interviewer, other_interviewer):
 
 @pytest.fixture
 def job(hiring_manager):
-    return Job.objects.create(title="AI North Star Metric Analyst", hiring_manager=hiring_manager)
+    return JobFactory(title="AI North Star Metric Analyst", hiring_manager=hiring_manager)
 
 
 def make_template(job, quotas, *, session_count=4, session_minutes=60, interviewers_per_session=1):

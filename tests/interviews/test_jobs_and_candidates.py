@@ -122,11 +122,12 @@ def test_candidate_list_query_count_does_not_grow(
         assert len(client.get("/api/v1/candidates/", {"page_size": 200}).json()["results"]) == 30
 
 
+@pytest.mark.parametrize("reader", ["recruiter", "hiring_manager"])
 def test_job_list_query_count_does_not_grow(
-    client_for, interviewer, hiring_manager, django_assert_max_num_queries
+    request, reader, client_for, hiring_manager, django_assert_max_num_queries
 ):
     JobFactory.create_batch(20, hiring_manager=hiring_manager)
-    client = client_for(interviewer)
+    client = client_for(request.getfixturevalue(reader))
     with django_assert_max_num_queries(5):
         assert client.get("/api/v1/jobs/").json()["count"] == 20
 

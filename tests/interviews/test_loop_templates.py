@@ -163,11 +163,17 @@ def test_only_hiring_managers_write_templates(request, role, seed_bank, client_f
     assert client_for(user).post(URL, body, format="json").status_code == 403
 
 
-@pytest.mark.parametrize("role", ["interviewer", "recruiter", "hiring_manager", "admin_user"])
-def test_every_role_reads_templates(request, role, onsite_template, client_for):
+@pytest.mark.parametrize("role", ["recruiter", "hiring_manager", "admin_user"])
+def test_the_team_recruiters_and_admins_read_templates(request, role, onsite_template, client_for):
     response = client_for(request.getfixturevalue(role)).get(URL)
     assert response.status_code == 200
     assert response.json()["results"][0]["level_quotas"] == SEED_QUOTAS
+
+
+def test_an_interviewer_off_the_team_reads_no_templates(onsite_template, client_for, interviewer):
+    response = client_for(interviewer).get(URL)
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
 
 
 def test_outsider_cannot_read_templates(onsite_template, client_for, outsider):

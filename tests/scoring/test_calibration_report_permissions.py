@@ -13,8 +13,13 @@ REFUSED = ["interviewer", "outsider"]
 
 
 @pytest.fixture
-def finished_report(db) -> CalibrationReport:
+def finished_report(request, db) -> CalibrationReport:
+    """A succeeded report requested by the user playing the test's `role`, if any (a hiring
+    manager reads only the reports they requested: tests/interviews/test_job_team_attacks.py)."""
+    role = getattr(request.node, "callspec", None) and request.node.callspec.params.get("role")
+    requester = request.getfixturevalue(role) if role in ALLOWED else None
     return CalibrationReport.objects.create(
+        requested_by=requester,
         status="succeeded",
         progress=100,
         result={"summary": {}, "interviewers": [], "agreement": {}, "reliability": {}},
