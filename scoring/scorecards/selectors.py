@@ -1,7 +1,8 @@
 """Reads of scorecards under the blind-feedback rules (API.md, Who may do what).
 
 - Everyone sees their own scorecards, drafts included; nobody sees anyone else's draft.
-- Hiring managers, recruiters and admins see every submitted scorecard.
+- Recruiters and admins see every submitted scorecard; a job's team (interviews.permissions)
+  sees the submitted scorecards of that job's loops.
 - Anyone else sees a peer's submitted scorecard in a loop only once they have submitted their own
   scorecard in that loop.
 What a user may not see does not exist for them: the views answer 404.
@@ -12,7 +13,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from core.roles import Role, has_role
+from interviews import permissions
 from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
 
 
@@ -25,12 +26,16 @@ def _ratings_with_question() -> QuerySet[CriterionRating]:
 def scorecard_visibility_filter(*, user: AbstractBaseUser) -> Q:
     """The condition on Scorecard rows that `user` may read."""
     own = Q(interviewer_id=user.pk)
-    if has_role(user, Role.HIRING_MANAGER, Role.RECRUITER):
+    if permissions.sees_every_job(user):
         return own | Q(status=Scorecard.Status.SUBMITTED)
     loops_submitted_in = Scorecard.objects.filter(
         interviewer_id=user.pk, status=Scorecard.Status.SUBMITTED
     ).values("loop_id")
-    return own | Q(status=Scorecard.Status.SUBMITTED, loop_id__in=loops_submitted_in)
+    visible = own | Q(status=Scorecard.Status.SUBMITTED, loop_id__in=loops_submitted_in)
+    team_jobs = list(permissions.team_roles(user))
+    if team_jobs:
+        visible |= Q(status=Scorecard.Status.SUBMITTED, loop__template__job_id__in=team_jobs)
+    return visible
 
 
 def scorecard_list(*, user: AbstractBaseUser) -> QuerySet[Scorecard]:

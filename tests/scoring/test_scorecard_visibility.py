@@ -5,7 +5,7 @@ Invisible scorecards answer 404 (never 403), on the detail, history, list and wr
 
 import pytest
 
-from tests.factories import UserFactory
+from tests.factories import LoopFactory, UserFactory
 from tests.scoring.scorecard_setup import (
     SCORECARDS_URL,
     fast_password_hashing,  # noqa: F401
@@ -17,9 +17,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def loop_of_two(interviewer, other_interviewer):
-    """Ivan interviews in one session of the loop, Olga in another."""
-    ivan = rated_session(interviewers=[interviewer])
+def loop_of_two(interviewer, other_interviewer, hiring_manager):
+    """Ivan interviews in one session of a loop of Hannah's job, Olga in another."""
+    loop = LoopFactory(template__job__hiring_manager=hiring_manager)
+    ivan = rated_session(interviewers=[interviewer], loop=loop)
     olga = rated_session(interviewers=[other_interviewer], loop=ivan.loop)
     return ivan, olga
 
@@ -123,7 +124,10 @@ def test_outsider_sees_no_scorecard(
 def test_hiring_manager_who_interviews_still_sees_every_submitted_scorecard(
     hiring_manager, other_interviewer, client_for
 ):
-    own = rated_session(interviewers=[hiring_manager])
+    own = rated_session(
+        interviewers=[hiring_manager],
+        loop=LoopFactory(template__job__hiring_manager=hiring_manager),
+    )
     peer = rated_session(interviewers=[other_interviewer], loop=own.loop)
     scorecard_in(own, interviewer=hiring_manager, submitted=False)
     peer_card = scorecard_in(peer, interviewer=other_interviewer, submitted=True)
