@@ -1,12 +1,19 @@
 from django.contrib.auth.models import User
 from rest_framework import serializers
 
+from core.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictEmailField,
+    StrictRegexField,
+)
 from core.roles import ROLE_NAMES
 
 
 class TokenObtainInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=4096, trim_whitespace=False)
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=4096, trim_whitespace=False)
 
 
 class TokenObtainOutputSerializer(serializers.Serializer):
@@ -45,15 +52,15 @@ class UserOutputSerializer(serializers.Serializer):
 
 
 class UserCreateInputSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
-    password = serializers.CharField(
+    username = StrictRegexField(r"^[\w.@+-]+\Z", max_length=150)
+    email = StrictEmailField(required=False, allow_blank=True, default="")
+    password = StrictCharField(
         write_only=True, required=False, allow_blank=True, min_length=8, max_length=4096
     )
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=ROLE_NAMES), required=False, default=list
+        child=StrictChoiceField(choices=ROLE_NAMES), required=False, default=list
     )
-    is_active = serializers.BooleanField(required=False, default=True)
+    is_active = StrictBooleanField(required=False, default=True)
 
     def validate_username(self, value: str) -> str:
         if User.objects.filter(username__iexact=value).exists():
@@ -62,7 +69,7 @@ class UserCreateInputSerializer(serializers.Serializer):
 
 
 class UserUpdateInputSerializer(serializers.Serializer):
-    email = serializers.EmailField(required=False, allow_blank=True)
-    password = serializers.CharField(write_only=True, required=False, min_length=8, max_length=4096)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=ROLE_NAMES), required=False)
-    is_active = serializers.BooleanField(required=False)
+    email = StrictEmailField(required=False, allow_blank=True)
+    password = StrictCharField(write_only=True, required=False, min_length=8, max_length=4096)
+    roles = serializers.ListField(child=StrictChoiceField(choices=ROLE_NAMES), required=False)
+    is_active = StrictBooleanField(required=False)

@@ -2,6 +2,14 @@ from django.contrib.auth.models import User
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.fields import (
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateTimeField,
+    StrictEmailField,
+    StrictIntegerField,
+    StrictPrimaryKeyRelatedField,
+)
 from interviews import permissions
 from interviews.models import Candidate, InterviewSession, Job, JobTeamMember, Loop, LoopTemplate
 from questionbank.models import Level
@@ -21,9 +29,9 @@ class JobOutputSerializer(serializers.Serializer):
 
 
 class JobCreateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    seniority = serializers.ChoiceField(choices=Job.Seniority.choices, default=Job.Seniority.MID)
-    hiring_manager = serializers.PrimaryKeyRelatedField(
+    title = StrictCharField(max_length=200)
+    seniority = StrictChoiceField(choices=Job.Seniority.choices, default=Job.Seniority.MID)
+    hiring_manager = StrictPrimaryKeyRelatedField(
         queryset=User.objects.all(),
         required=False,
         help_text="Defaults to the requesting user.",
@@ -31,9 +39,9 @@ class JobCreateInputSerializer(serializers.Serializer):
 
 
 class JobUpdateInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    seniority = serializers.ChoiceField(choices=Job.Seniority.choices, required=False)
-    hiring_manager = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
+    title = StrictCharField(max_length=200, required=False)
+    seniority = StrictChoiceField(choices=Job.Seniority.choices, required=False)
+    hiring_manager = StrictPrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
 
 
 class JobTeamMemberOutputSerializer(serializers.Serializer):
@@ -44,11 +52,11 @@ class JobTeamMemberOutputSerializer(serializers.Serializer):
 
 
 class JobTeamMemberAddInputSerializer(serializers.Serializer):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
-    role = serializers.ChoiceField(choices=JobTeamMember.Role.choices)
+    user = StrictPrimaryKeyRelatedField(queryset=User.objects.all())
+    role = StrictChoiceField(choices=JobTeamMember.Role.choices)
 
 
-class VisibleJobField(serializers.PrimaryKeyRelatedField):
+class VisibleJobField(StrictPrimaryKeyRelatedField):
     """A job id among the jobs the requesting user can see: any other id reads as unknown."""
 
     def get_queryset(self):
@@ -82,11 +90,9 @@ def _external_id_taken(value: str, exclude_id: int | None = None) -> bool:
 
 
 class CandidateCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
-    external_id = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default=""
-    )
+    name = StrictCharField(max_length=200)
+    email = StrictEmailField(required=False, allow_blank=True, default="")
+    external_id = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
 
     def validate_external_id(self, value: str) -> str:
         if _external_id_taken(value):
@@ -97,9 +103,9 @@ class CandidateCreateInputSerializer(serializers.Serializer):
 
 
 class CandidateUpdateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
-    email = serializers.EmailField(required=False, allow_blank=True)
-    external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    name = StrictCharField(max_length=200, required=False)
+    email = StrictEmailField(required=False, allow_blank=True)
+    external_id = StrictCharField(max_length=100, required=False, allow_blank=True)
 
     def validate_external_id(self, value: str) -> str:
         if _external_id_taken(value, exclude_id=self.context["candidate_id"]):
@@ -131,7 +137,7 @@ class LoopTemplateOutputSerializer(serializers.Serializer):
 
 def _quotas_field(required: bool = True) -> serializers.DictField:
     return serializers.DictField(
-        child=serializers.IntegerField(min_value=0, max_value=100),
+        child=StrictIntegerField(min_value=0, max_value=100),
         allow_empty=False,
         required=required,
         help_text='Questions per level, e.g. {"beginner": 1, "intermediate": 2}.',
@@ -139,33 +145,33 @@ def _quotas_field(required: bool = True) -> serializers.DictField:
 
 
 class LoopTemplateCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
     job = VisibleJobField()
     level_quotas = _quotas_field()
-    session_count = serializers.IntegerField(min_value=1, max_value=20)
-    session_minutes = serializers.IntegerField(min_value=5, max_value=240)
-    interviewers_per_session = serializers.IntegerField(min_value=1, max_value=4, default=1)
+    session_count = StrictIntegerField(min_value=1, max_value=20)
+    session_minutes = StrictIntegerField(min_value=5, max_value=240)
+    interviewers_per_session = StrictIntegerField(min_value=1, max_value=4, default=1)
 
 
 class LoopTemplateUpdateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = StrictCharField(max_length=200, required=False)
     job = VisibleJobField(required=False)
     level_quotas = _quotas_field(required=False)
-    session_count = serializers.IntegerField(min_value=1, max_value=20, required=False)
-    session_minutes = serializers.IntegerField(min_value=5, max_value=240, required=False)
-    interviewers_per_session = serializers.IntegerField(min_value=1, max_value=4, required=False)
+    session_count = StrictIntegerField(min_value=1, max_value=20, required=False)
+    session_minutes = StrictIntegerField(min_value=5, max_value=240, required=False)
+    interviewers_per_session = StrictIntegerField(min_value=1, max_value=4, required=False)
 
 
 # --- loops -------------------------------------------------------------------------------------
 
 
 class LoopGenerateInputSerializer(serializers.Serializer):
-    candidate = serializers.IntegerField(min_value=1)
-    template = serializers.IntegerField(min_value=1)
+    candidate = StrictIntegerField(min_value=1)
+    template = StrictIntegerField(min_value=1)
     interviewers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=200
+        child=StrictIntegerField(min_value=1), min_length=1, max_length=200
     )
-    seed = serializers.IntegerField(
+    seed = StrictIntegerField(
         min_value=0,
         max_value=MAX_SEED,
         required=False,
@@ -235,9 +241,9 @@ class LoopOutputSerializer(serializers.Serializer):
 
 
 class LoopSwapInputSerializer(serializers.Serializer):
-    session = serializers.IntegerField(min_value=1)
-    question_out = serializers.IntegerField(min_value=1)
-    question_in = serializers.IntegerField(
+    session = StrictIntegerField(min_value=1)
+    question_out = StrictIntegerField(min_value=1)
+    question_in = StrictIntegerField(
         min_value=1,
         required=False,
         allow_null=True,
@@ -246,8 +252,8 @@ class LoopSwapInputSerializer(serializers.Serializer):
 
 
 class LoopScheduleSessionInputSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1)
-    scheduled_at = serializers.DateTimeField()
+    id = StrictIntegerField(min_value=1)
+    scheduled_at = StrictDateTimeField()
 
 
 class LoopScheduleInputSerializer(serializers.Serializer):
@@ -265,8 +271,8 @@ class LoopScheduleInputSerializer(serializers.Serializer):
 
 
 class LoopDecisionInputSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=Loop.Decision.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
+    decision = StrictChoiceField(choices=Loop.Decision.choices)
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=10_000)
 
 
 # --- the interviewer's kit ---------------------------------------------------------------------

@@ -1,6 +1,13 @@
 from django.db import models
 from rest_framework import serializers
 
+from core.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictFloatField,
+    StrictIntegerField,
+    StrictSlugField,
+)
 from questionbank.models import Competency, Level
 
 
@@ -33,9 +40,9 @@ class LevelInputSerializer(_UniqueSlugAndNameMixin, serializers.Serializer):
     model = Level
     noun = "level"
 
-    slug = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=100)
-    order = serializers.IntegerField(min_value=0, max_value=1000)
+    slug = StrictSlugField(max_length=50)
+    name = StrictCharField(max_length=100)
+    order = StrictIntegerField(min_value=0, max_value=1000)
 
 
 class CompetencyOutputSerializer(serializers.Serializer):
@@ -49,9 +56,9 @@ class CompetencyInputSerializer(_UniqueSlugAndNameMixin, serializers.Serializer)
     model = Competency
     noun = "competency"
 
-    slug = serializers.SlugField(max_length=50)
-    name = serializers.CharField(max_length=100)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    slug = StrictSlugField(max_length=50)
+    name = StrictCharField(max_length=100)
+    description = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class RubricCriterionOutputSerializer(serializers.Serializer):
@@ -62,8 +69,8 @@ class RubricCriterionOutputSerializer(serializers.Serializer):
 
 
 class RubricCriterionInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=1000)
-    weight = serializers.FloatField(required=False, default=1.0, min_value=0.1, max_value=100)
+    text = StrictCharField(max_length=1000)
+    weight = StrictFloatField(required=False, default=1.0, min_value=0.1, max_value=100)
 
 
 class QuestionOutputSerializer(serializers.Serializer):
@@ -111,26 +118,26 @@ class _QuestionFieldsMixin(serializers.Serializer):
 
 
 class QuestionCreateInputSerializer(_QuestionFieldsMixin):
-    slug = serializers.SlugField(max_length=100, required=False)
-    level = serializers.CharField(max_length=50)
-    prompt = serializers.CharField(max_length=4000)
-    hint = serializers.CharField(max_length=8000)
+    slug = StrictSlugField(max_length=100, required=False)
+    level = StrictCharField(max_length=50)
+    prompt = StrictCharField(max_length=4000)
+    hint = StrictCharField(max_length=8000)
     competencies = serializers.ListField(
-        child=serializers.SlugField(max_length=50), required=False, default=list, max_length=20
+        child=StrictSlugField(max_length=50), required=False, default=list, max_length=20
     )
-    estimated_minutes = serializers.IntegerField(min_value=1, max_value=240, default=10)
-    is_active = serializers.BooleanField(default=True)
+    estimated_minutes = StrictIntegerField(min_value=1, max_value=240, default=10)
+    is_active = StrictBooleanField(default=True)
     rubric = RubricCriterionInputSerializer(many=True, max_length=50)
 
 
 class QuestionUpdateInputSerializer(_QuestionFieldsMixin):
-    slug = serializers.SlugField(max_length=100, required=False)
-    level = serializers.CharField(max_length=50, required=False)
-    prompt = serializers.CharField(max_length=4000, required=False)
-    hint = serializers.CharField(max_length=8000, required=False)
+    slug = StrictSlugField(max_length=100, required=False)
+    level = StrictCharField(max_length=50, required=False)
+    prompt = StrictCharField(max_length=4000, required=False)
+    hint = StrictCharField(max_length=8000, required=False)
     competencies = serializers.ListField(
-        child=serializers.SlugField(max_length=50), required=False, max_length=20
+        child=StrictSlugField(max_length=50), required=False, max_length=20
     )
-    estimated_minutes = serializers.IntegerField(min_value=1, max_value=240, required=False)
-    is_active = serializers.BooleanField(required=False)
+    estimated_minutes = StrictIntegerField(min_value=1, max_value=240, required=False)
+    is_active = StrictBooleanField(required=False)
     rubric = RubricCriterionInputSerializer(many=True, required=False, max_length=50)

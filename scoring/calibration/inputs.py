@@ -13,7 +13,10 @@ import numpy as np
 
 RATING_MIN = 0.0
 RATING_MAX = 4.0
-# Recommendation scale of the scorecard (strong_no 1 ... strong_yes 4); 3 and above means "hire".
+# The recommendation scale as codes: strong_no 1 ... strong_yes 4; 3 and above means "hire".
+# Defined by `Recommendation.score` (scoring/scorecards/models.py), which the loader's SQL uses to
+# make these codes; named here too because this package imports nothing of Django.
+# tests/scoring/test_recommendation_scale.py fails if the two disagree.
 RECOMMENDATION_NAMES: dict[int, str] = {1: "strong_no", 2: "no", 3: "yes", 4: "strong_yes"}
 HIRE_RECOMMENDATION_MIN = 3
 

@@ -13,6 +13,11 @@ from typing import Any
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from scoring.scorecards.models import Recommendation
+
+# One count column per recommendation, weakest first (the scale's order).
+RECOMMENDATIONS = tuple(r.value for r in sorted(Recommendation, key=lambda r: r.score))
+
 CSV_COLUMNS = (
     "interviewer_id",
     "username",
@@ -22,15 +27,11 @@ CSV_COLUMNS = (
     "sd_rating",
     "severity",
     "severity_se",
-    "strong_no",
-    "no",
-    "yes",
-    "strong_yes",
+    *RECOMMENDATIONS,
     "decided_loops",
     "decision_agreement",
     "flags",
 )
-RECOMMENDATIONS = ("strong_no", "no", "yes", "strong_yes")
 # Error bars: about 95% of the normal distribution lies within 1.96 standard errors.
 Z_95 = 1.96
 # A chart of thousands of bars is unreadable: past this many, show the harshest and most lenient.

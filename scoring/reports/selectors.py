@@ -26,9 +26,16 @@ from interviews.models import Loop, LoopTemplate
 from questionbank.models import Question, RubricCriterion
 from scoring.calibration.inputs import CalibrationInputs
 from scoring.reports.models import CalibrationReport
-from scoring.scorecards.models import CriterionRating, Scorecard
+from scoring.scorecards.models import CriterionRating, Recommendation, Scorecard
 
 _VALUES_LIST_CHUNK = 50_000
+# The recommendation as its score on the statistics' scale (strong_no 1 ... strong_yes 4), in SQL.
+# Built from code constants only: no client text reaches it.
+_RECOMMENDATION_SCORE_SQL = (
+    "CASE s.overall_recommendation "
+    + " ".join(f"WHEN '{r.value}' THEN {r.score}" for r in Recommendation)
+    + " END"
+)
 
 
 def calibration_report_list(*, user) -> QuerySet[CalibrationReport]:
@@ -191,8 +198,7 @@ def _cards_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
     )
     sql = (
         "SELECT s.interviewer_id::int8, s.loop_id::int8, l.candidate_id::int8, "
-        "(CASE s.overall_recommendation WHEN 'strong_no' THEN 1 WHEN 'no' THEN 2 "
-        "WHEN 'yes' THEN 3 WHEN 'strong_yes' THEN 4 END)::int8, "
+        f"({_RECOMMENDATION_SCORE_SQL})::int8, "
         # Ordering columns, after the int8 ones: scorecards go in submission order.
         "s.submitted_at, s.id "
         f"FROM {t['card']} s JOIN {t['loop']} l ON l.id = s.loop_id {template_join} "

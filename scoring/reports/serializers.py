@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.fields import StrictDateField, StrictIntegerField, StrictSlugField
 from scoring.reports.models import CalibrationReport
 
 MAX_DATABASE_ID = 2**63 - 1
@@ -13,36 +14,32 @@ MAX_FILTER_VALUES = 1000
 FILTER_FIELDS = ("job", "since", "until", "interviewers", "levels", "questions")
 
 
-class CalibrationReportIdField(serializers.IntegerField):
-    """A JSON integer id: no strings, decimals or booleans."""
-
-    default_error_messages = {"invalid": "Send a whole number id, not a string or decimal."}
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=1, max_value=MAX_DATABASE_ID, **kwargs)
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+def _id_field(**kwargs: Any) -> StrictIntegerField:
+    return StrictIntegerField(
+        min_value=1,
+        max_value=MAX_DATABASE_ID,
+        # The report API's own wording for a wrong JSON type (instead of core/fields.py's default).
+        error_messages={"strict_type": "Send a whole number id, not a string or decimal."},
+        **kwargs,
+    )
 
 
 class CalibrationReportFiltersInputSerializer(serializers.Serializer):
-    job = CalibrationReportIdField(required=False, allow_null=True)
-    since = serializers.DateField(
+    job = _id_field(required=False, allow_null=True)
+    since = StrictDateField(
         required=False, allow_null=True, help_text="First submission date included (UTC)."
     )
-    until = serializers.DateField(
+    until = StrictDateField(
         required=False, allow_null=True, help_text="Last submission date included (UTC)."
     )
     interviewers = serializers.ListField(
-        child=CalibrationReportIdField(), required=False, max_length=MAX_FILTER_VALUES
+        child=_id_field(), required=False, max_length=MAX_FILTER_VALUES
     )
     levels = serializers.ListField(
-        child=serializers.SlugField(max_length=50), required=False, max_length=MAX_FILTER_VALUES
+        child=StrictSlugField(max_length=50), required=False, max_length=MAX_FILTER_VALUES
     )
     questions = serializers.ListField(
-        child=CalibrationReportIdField(), required=False, max_length=MAX_FILTER_VALUES
+        child=_id_field(), required=False, max_length=MAX_FILTER_VALUES
     )
 
     def to_internal_value(self, data: Any) -> Any:

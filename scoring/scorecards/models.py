@@ -7,19 +7,30 @@ from django.utils import timezone
 
 
 class Recommendation(models.TextChoices):
+    """An interviewer's overall call, weakest first. This is the one place the scale is written:
+    `score` (strong_no 1, no 2, yes 3, strong_yes 4) is what the statistics read (the report's SQL,
+    scoring/reports/selectors.py); scoring/calibration/inputs.py names the same codes without
+    importing Django, and tests/scoring/test_recommendation_scale.py holds the two together."""
+
     STRONG_NO = "strong_no"
     NO = "no"
     YES = "yes"
     STRONG_YES = "strong_yes"
 
+    @property
+    def score(self) -> int:
+        return RECOMMENDATION_SCORE[self]
+
 
 # Recommendation scale for statistics (API.md, Scoring).
-RECOMMENDATION_SCORE = {
+RECOMMENDATION_SCORE: dict[Recommendation, int] = {
     Recommendation.STRONG_NO: 1,
     Recommendation.NO: 2,
     Recommendation.YES: 3,
     Recommendation.STRONG_YES: 4,
 }
+# "strong_no, no, yes or strong_yes": for messages that list the choices.
+RECOMMENDATION_OPTIONS = f"{', '.join(Recommendation.values[:-1])} or {Recommendation.values[-1]}"
 
 
 class Scorecard(models.Model):

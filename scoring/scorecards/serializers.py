@@ -1,7 +1,7 @@
 """Scorecard request and response shapes (API.md, Scoring).
 
-Ratings are whole numbers on a 0-4 scale; DRF's IntegerField would accept "3", 2.0 and true, so
-every number that is an id or a rating goes through `StrictIntegerField`.
+Ratings are whole numbers on a 0-4 scale; every number that is an id or a rating is a
+`StrictIntegerField` (core/fields.py), which refuses "3", 2.0 and true.
 """
 
 from __future__ import annotations
@@ -10,25 +10,16 @@ from typing import Any
 
 from rest_framework import serializers
 
-from scoring.scorecards.models import Recommendation, Scorecard
+from core.fields import StrictBooleanField, StrictCharField, StrictChoiceField, StrictIntegerField
+from scoring.scorecards.models import RECOMMENDATION_OPTIONS, Recommendation, Scorecard
 
 MAX_DATABASE_ID = 2**63 - 1
 MAX_RATINGS = 200
 MAX_SUMMARY_CHARS = 20_000
 MAX_NOTE_CHARS = 5_000
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer and nothing else: no strings, decimals (2.0 included) or booleans."""
-
-    default_error_messages = {
-        "invalid": "Send a whole number, not a string, decimal or boolean.",
-    }
-
-    def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return data
+# The scorecard API's own wording for a wrong JSON type (instead of core/fields.py's default).
+_WHOLE_NUMBER = "Send a whole number, not a string, decimal or boolean."
+_NOT_A_RECOMMENDATION = f"'{{input}}' is not a recommendation; use {RECOMMENDATION_OPTIONS}."
 
 
 def _id_field(thing: str, **kwargs: Any) -> StrictIntegerField:
@@ -36,6 +27,7 @@ def _id_field(thing: str, **kwargs: Any) -> StrictIntegerField:
         min_value=1,
         max_value=MAX_DATABASE_ID,
         error_messages={
+            "strict_type": _WHOLE_NUMBER,
             "min_value": f"Send the id of a {thing}: a positive whole number.",
             "max_value": f"Send the id of a {thing}: this number is too large to be one.",
         },
@@ -51,11 +43,13 @@ class ScorecardRatingInputSerializer(serializers.Serializer):
     rating = StrictIntegerField(
         min_value=0,
         max_value=4,
-        error_messages={"min_value": _RATING_RANGE, "max_value": _RATING_RANGE},
+        error_messages={
+            "strict_type": _WHOLE_NUMBER,
+            "min_value": _RATING_RANGE,
+            "max_value": _RATING_RANGE,
+        },
     )
-    note = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=MAX_NOTE_CHARS
-    )
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=MAX_NOTE_CHARS)
 
 
 def _ratings_field() -> ScorecardRatingInputSerializer:
@@ -70,21 +64,18 @@ def _ratings_field() -> ScorecardRatingInputSerializer:
     )
 
 
-def _recommendation_field() -> serializers.ChoiceField:
-    return serializers.ChoiceField(
+def _recommendation_field() -> StrictChoiceField:
+    return StrictChoiceField(
         choices=Recommendation.choices,
         required=False,
         allow_blank=True,
         allow_null=True,
-        error_messages={
-            "invalid_choice": "'{input}' is not a recommendation; use strong_no, no, yes or "
-            "strong_yes."
-        },
+        error_messages={"invalid_choice": _NOT_A_RECOMMENDATION},
     )
 
 
-def _summary_field() -> serializers.CharField:
-    return serializers.CharField(
+def _summary_field() -> StrictCharField:
+    return StrictCharField(
         required=False, allow_blank=True, max_length=MAX_SUMMARY_CHARS, trim_whitespace=False
     )
 
@@ -94,7 +85,7 @@ class ScorecardCreateInputSerializer(serializers.Serializer):
     overall_recommendation = _recommendation_field()
     summary = _summary_field()
     ratings = _ratings_field()
-    submit = serializers.BooleanField(
+    submit = StrictBooleanField(
         required=False,
         default=False,
         help_text="true submits at once (every active criterion rated, a recommendation given).",
@@ -108,16 +99,13 @@ class ScorecardUpdateInputSerializer(serializers.Serializer):
 
 
 class ScorecardAmendInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = StrictCharField(
         max_length=MAX_SUMMARY_CHARS, help_text="Why the submitted scorecard is being changed."
     )
-    overall_recommendation = serializers.ChoiceField(
+    overall_recommendation = StrictChoiceField(
         choices=Recommendation.choices,
         required=False,
-        error_messages={
-            "invalid_choice": "'{input}' is not a recommendation; use strong_no, no, yes or "
-            "strong_yes."
-        },
+        error_messages={"invalid_choice": _NOT_A_RECOMMENDATION},
     )
     summary = _summary_field()
     ratings = _ratings_field()

@@ -32,7 +32,12 @@ from core.roles import is_admin
 from core.services import audit_record
 from interviews.models import InterviewSession, Loop, SessionInterviewer
 from questionbank.models import RubricCriterion
-from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
+from scoring.scorecards.models import (
+    RECOMMENDATION_OPTIONS,
+    CriterionRating,
+    Scorecard,
+    ScorecardRevision,
+)
 from scoring.scorecards.selectors import scorecard_ratings_snapshot, scorecard_visibility_filter
 
 
@@ -133,7 +138,7 @@ def _check_complete(*, rated: Iterable[int], rubric: SessionRubric, recommendati
         ]
     if not recommendation:
         fields["overall_recommendation"] = [
-            "Choose an overall recommendation (strong_no, no, yes or strong_yes) before submitting."
+            f"Choose an overall recommendation ({RECOMMENDATION_OPTIONS}) before submitting."
         ]
     if fields:
         raise _refuse(
