@@ -12,7 +12,8 @@ Every view, selector and service asks here; none re-derives access by hand (STYL
 
 Each rule has two forms kept side by side: a predicate of the `rules` library, for one object
 (`allowed(user, PLAN, loop)`), and a queryset filter, for lists (`visible_job_ids(user)`).
-tests/interviews/test_job_team_rules.py holds the two against each other for every kind of user.
+tests/interviews/test_job_team_permissions.py holds the two against each other for every kind of
+user.
 """
 
 from __future__ import annotations

@@ -226,3 +226,22 @@ def test_the_decision_by_the_team_hiring_manager_goes_through(world, client_for)
     )
     assert response.status_code == 200
     assert response.json()["decision"] == "hire"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_predicates_and_list_filters_agree(actor, world):
+    """The two forms of each visibility rule (interviews.permissions) say the same thing."""
+    from interviews import permissions
+    from interviews.models import Job, LoopTemplate
+
+    user = world["users"][actor]
+    for job in Job.objects.all():
+        in_list = permissions.visible_jobs(user, Job.objects.all()).filter(pk=job.pk).exists()
+        assert permissions.allowed(user, permissions.VIEW, job) is in_list
+    for template in LoopTemplate.objects.all():
+        templates = permissions.visible_templates(user, LoopTemplate.objects.all())
+        in_list = templates.filter(pk=template.pk).exists()
+        assert permissions.allowed(user, permissions.VIEW, template) is in_list
+    for loop in Loop.objects.all():
+        in_list = Loop.objects.filter(permissions.visible_loops_q(user), pk=loop.pk).exists()
+        assert permissions.allowed(user, permissions.VIEW, loop) is in_list
