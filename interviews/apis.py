@@ -12,7 +12,7 @@ from core.permissions import RolePermission
 from core.roles import Role
 from interviews import permissions, selectors, services, team_services
 from interviews.filters import LoopFilter, LoopTemplateFilter, MySessionFilter
-from interviews.models import Candidate, InterviewSession, Job, Loop, LoopTemplate
+from interviews.models import Candidate, InterviewSession, Job, JobTeamMember, Loop, LoopTemplate
 from interviews.serializers import (
     CandidateCreateInputSerializer,
     CandidateOutputSerializer,
@@ -119,6 +119,7 @@ class JobTeamApi(PlanningApi):
     """A job's hiring team: read by whoever sees the job, changed by its hiring managers."""
 
     serializer_class = JobTeamMemberOutputSerializer
+    queryset = JobTeamMember.objects.none()  # the schema's model; rows come from the selector
     object_rules = {"POST": permissions.MANAGE_TEAM}
 
     def job(self) -> Job:
@@ -146,6 +147,7 @@ class JobTeamApi(PlanningApi):
 
 
 class JobTeamMemberApi(PlanningApi):
+    queryset = JobTeamMember.objects.none()
     object_rules = {"DELETE": permissions.MANAGE_TEAM}
 
     @extend_schema(

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import User
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -56,6 +57,7 @@ class JobTeamMemberAddInputSerializer(serializers.Serializer):
     role = StrictChoiceField(choices=JobTeamMember.Role.choices)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleJobField(StrictPrimaryKeyRelatedField):
     """A job id among the jobs the requesting user can see: any other id reads as unknown."""
 
