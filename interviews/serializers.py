@@ -211,8 +211,10 @@ class LoopSessionOutputSerializer(serializers.Serializer):
 
 
 class LoopBalanceOutputSerializer(serializers.Serializer):
-    """Reads the stored balance defensively: a part missing or malformed (the column is JSON and
-    an admin or a script may have written anything) is shown empty rather than failing."""
+    """Reads the loop's stored balance defensively: a part missing or malformed (the column is
+    JSON and an admin or a script may have written anything, JSON null included) is shown empty
+    rather than failing. Bound with `source="*"`: DRF would show a null balance as null without
+    asking this serializer."""
 
     per_level = serializers.SerializerMethodField(
         help_text="Questions per level slug, in the bank's level order (easier levels first)."
@@ -220,8 +222,8 @@ class LoopBalanceOutputSerializer(serializers.Serializer):
     competencies_covered = serializers.ListField(child=serializers.CharField())
     notes = serializers.ListField(child=serializers.CharField())
 
-    def to_representation(self, instance) -> dict:
-        return super().to_representation(loop_balance_read(instance))
+    def to_representation(self, instance: Loop) -> dict:
+        return super().to_representation(loop_balance_read(instance.balance))
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_per_level(self, balance: dict) -> dict[str, int]:
@@ -247,7 +249,7 @@ class LoopOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Loop.Status.choices)
     seed = serializers.IntegerField()
     sessions = LoopSessionOutputSerializer(many=True, source="sessions.all")
-    balance = LoopBalanceOutputSerializer()
+    balance = LoopBalanceOutputSerializer(source="*")
     decision = serializers.CharField(help_text='"hire", "no_hire" or "" (not decided).')
     decision_note = serializers.CharField()
     decided_by = serializers.IntegerField(source="decided_by_id", allow_null=True)
