@@ -1,6 +1,8 @@
 """Planning endpoints: jobs, candidates, loop templates, loops and the interviewer's kit."""
 
+from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -11,12 +13,14 @@ from core.idempotency import idempotent
 from core.permissions import RolePermission
 from core.roles import Role
 from interviews import selectors, services
-from interviews.filters import LoopFilter, LoopTemplateFilter, MySessionFilter
+from interviews.filters import InterviewerFilter, LoopFilter, LoopTemplateFilter, MySessionFilter
 from interviews.models import Candidate, InterviewSession, Job, Loop, LoopTemplate
 from interviews.serializers import (
     CandidateCreateInputSerializer,
     CandidateOutputSerializer,
     CandidateUpdateInputSerializer,
+    InterviewerOutputSerializer,
+    InterviewerUpdateInputSerializer,
     JobCreateInputSerializer,
     JobOutputSerializer,
     JobUpdateInputSerializer,
@@ -45,6 +49,52 @@ class PlanningApi(generics.GenericAPIView):
     permission_classes = [RolePermission]
     read_roles = ALL_ROLES
     write_roles = (Role.HIRING_MANAGER,)
+
+
+# --- interviewers -------------------------------------------------------------------------------
+
+
+class InterviewerApi(PlanningApi):
+    """Users who may interview (active, with the interviewer or hiring_manager role) and their
+    load this week. Hiring managers, recruiters and admins read; hiring managers and admins set
+    weekly limits."""
+
+    serializer_class = InterviewerOutputSerializer
+    read_roles = (Role.HIRING_MANAGER, Role.RECRUITER)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return User.objects.none()
+        return selectors.interviewer_list(now=timezone.now())
+
+
+class InterviewerListApi(InterviewerApi):
+    filterset_class = InterviewerFilter
+
+    @extend_schema(responses={200: InterviewerOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(InterviewerOutputSerializer(page, many=True).data)
+
+
+class InterviewerDetailApi(InterviewerApi):
+    def get_object(self) -> User:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    @extend_schema(responses={200: InterviewerOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(InterviewerOutputSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=InterviewerUpdateInputSerializer, responses={200: InterviewerOutputSerializer}
+    )
+    def patch(self, request, pk: int):
+        services.interviewer_set_weekly_limit(
+            actor=request.user,
+            interviewer=self.get_object(),
+            weekly_limit=_valid(InterviewerUpdateInputSerializer, request)["weekly_limit"],
+        )
+        return Response(InterviewerOutputSerializer(self.get_object()).data)
 
 
 # --- jobs --------------------------------------------------------------------------------------

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from core.roles import Role, has_role
 from interviews.generator import BankQuestion, LoopHistory
@@ -121,6 +122,46 @@ def assignable_interviewer_ids(*, user_ids: Iterable[int]) -> set[int]:
         User.objects.filter(
             id__in=list(user_ids), is_active=True, groups__name__in=ASSIGNABLE_ROLES
         ).values_list("id", flat=True)
+    )
+
+
+def iso_week_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """Monday 00:00 UTC of `now`'s ISO week, and the Monday after."""
+    day = now.astimezone(UTC).date()
+    start = datetime.combine(day - timedelta(days=day.weekday()), datetime.min.time(), UTC)
+    return start, start + timedelta(days=7)
+
+
+def interviewer_list(*, now: datetime) -> QuerySet[User]:
+    """Active users who may be assigned to a session, each with `weekly_limit` (from their
+    profile, None without one) and `sessions_this_week`: seats in loops that are not cancelled
+    whose session is scheduled in `now`'s ISO week (UTC), or, while the session has no time,
+    whose loop was created that week. Two queries a page, whatever the page's size."""
+    start, end = iso_week_bounds(now)
+    seats_this_week = (
+        SessionInterviewer.objects.filter(interviewer_id=OuterRef("pk"))
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .filter(
+            Q(session__scheduled_at__gte=start, session__scheduled_at__lt=end)
+            | Q(
+                session__scheduled_at__isnull=True,
+                loop__created_at__gte=start,
+                loop__created_at__lt=end,
+            )
+        )
+        .order_by()
+        .values("interviewer_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    may_interview = User.groups.through.objects.filter(group__name__in=ASSIGNABLE_ROLES)
+    return (
+        User.objects.filter(is_active=True, id__in=may_interview.values("user_id"))
+        .select_related("interviewer_profile")
+        .annotate(
+            sessions_this_week=Coalesce(Subquery(seats_this_week, output_field=IntegerField()), 0)
+        )
+        .order_by("id")
     )
 
 

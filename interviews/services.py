@@ -29,6 +29,7 @@ from interviews.generator import (
 )
 from interviews.models import (
     Candidate,
+    InterviewerProfile,
     InterviewSession,
     Job,
     LevelQuota,
@@ -36,9 +37,34 @@ from interviews.models import (
     LoopTemplate,
     SessionInterviewer,
     SessionQuestion,
+    loop_balance_read,
+    validate_loop_balance,
 )
 from interviews.selectors import assignable_interviewer_ids, bank_questions, loop_history
 from questionbank.models import Level, Question
+
+# --- interviewers ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def interviewer_set_weekly_limit(
+    *, actor: User, interviewer: User, weekly_limit: int | None
+) -> InterviewerProfile:
+    """Set (or, with None, lift) the most sessions a week the interviewer takes; the profile is
+    created on first use."""
+    profile, _ = InterviewerProfile.objects.select_for_update().get_or_create(user=interviewer)
+    before = profile.weekly_limit
+    profile.weekly_limit = weekly_limit
+    profile.full_clean()
+    profile.save(update_fields=["weekly_limit"])
+    audit_record(
+        actor=actor,
+        action="interviewer.weekly_limit_set",
+        target=interviewer,
+        changes={"weekly_limit": [before, weekly_limit]},
+    )
+    return profile
+
 
 # --- jobs and candidates -----------------------------------------------------------------------
 
@@ -312,6 +338,8 @@ def loop_generate(
     except LoopInfeasible as exc:
         raise _infeasible(exc) from None
 
+    # The generator's balance has the shape every reader expects; the check keeps it so.
+    validate_loop_balance(plan.balance.as_dict())
     loop = Loop.objects.create(
         candidate=candidate,
         template=template,
@@ -455,7 +483,7 @@ def loop_swap_question(
     covered_elsewhere = frozenset(
         c for r in rows if r is not outgoing for c in competencies.get(r.question_id, ())
     )
-    notes = [n for n in loop.balance.get("notes", []) if "not covered" not in n]
+    notes = [n for n in loop_balance_read(loop.balance)["notes"] if "not covered" not in n]
 
     if question_in_id is None:
         try:
@@ -530,7 +558,12 @@ def loop_swap_question(
             f"{len(uncovered)} competenc{'y' if len(uncovered) == 1 else 'ies'} of level "
             f"'{level}' not covered within the quotas: {', '.join(uncovered)}."
         )
-    loop.balance = {**loop.balance, "competencies_covered": sorted(covered), "notes": notes}
+    loop.balance = {
+        **loop_balance_read(loop.balance),
+        "competencies_covered": sorted(covered),
+        "notes": notes,
+    }
+    validate_loop_balance(loop.balance)
     _touch(loop, "balance")
     audit_record(
         actor=actor,

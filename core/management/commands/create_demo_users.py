@@ -1,21 +1,24 @@
-"""Create one demo user per role (and an admin) and print their API tokens."""
+"""Create the demo users (a hiring manager, six interviewers, a recruiter, an admin) and print
+their usernames, password and API tokens."""
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from rest_framework.authtoken.models import Token
 
+# Six interviewers: enough for the README tour's four-session loop and for a swap or two.
 DEMO_USERS = [
     ("demo_hiring_manager", ["hiring_manager"], False),
-    ("demo_interviewer", ["interviewer"], False),
-    ("demo_interviewer2", ["interviewer"], False),
+    *((f"demo_interviewer{n}", ["interviewer"], False) for n in range(1, 7)),
     ("demo_recruiter", ["recruiter"], False),
     ("demo_admin", [], True),
 ]
-DEMO_PASSWORD = "demo-password-123"
+# A long passphrase, so that it passes Django's password validators (length, common passwords,
+# similarity to the username, all-numeric) when they are switched on.
+DEMO_PASSWORD = "correct-horse-battery-staple-demo"
 
 
 class Command(BaseCommand):
-    help = "Create demo users (one per role, plus an admin) and print their tokens."
+    help = "Create demo users (a hiring manager, six interviewers, a recruiter, an admin)."
 
     def handle(self, *args, **options) -> None:
         self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
