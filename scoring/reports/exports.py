@@ -29,6 +29,7 @@ CSV_COLUMNS = (
     "decided_loops",
     "decision_agreement",
     "flags",
+    "amended_after_peer_view",
 )
 RECOMMENDATIONS = ("strong_no", "no", "yes", "strong_yes")
 # Error bars: about 95% of the normal distribution lies within 1.96 standard errors.
@@ -73,6 +74,7 @@ def report_csv(result: dict[str, Any]) -> str:
                 row.get("decided_loops", ""),
                 _cell(_share(row.get("decision_agreement"))),
                 ";".join(row.get("flags") or []),
+                row.get("amended_after_peer_view", ""),
             ]
         )
     return out.getvalue()
