@@ -289,7 +289,10 @@ class LoopApi(PlanningApi):
 
     def plan(self, loop_id: int, status_code: int = status.HTTP_200_OK) -> Response:
         loop = selectors.loop_get(user=self.request.user, loop_id=loop_id)
-        return Response(LoopOutputSerializer(loop).data, status=status_code)
+        return Response(
+            LoopOutputSerializer(loop, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
 
 
 class LoopListCreateApi(LoopApi):
@@ -298,7 +301,9 @@ class LoopListCreateApi(LoopApi):
     @extend_schema(responses={200: LoopOutputSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(LoopOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            LoopOutputSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(
         request=LoopGenerateInputSerializer,
@@ -324,7 +329,9 @@ class LoopListCreateApi(LoopApi):
         # serializer need not read the levels again.
         level_rank = {slug: rank for rank, slug in enumerate(loop.balance["per_level"])}
         return Response(
-            LoopOutputSerializer(loop, context={"level_rank": level_rank}).data,
+            LoopOutputSerializer(
+                loop, context={**self.get_serializer_context(), "level_rank": level_rank}
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -332,7 +339,9 @@ class LoopListCreateApi(LoopApi):
 class LoopDetailApi(LoopApi):
     @extend_schema(responses={200: LoopOutputSerializer})
     def get(self, request, pk: int):
-        return Response(LoopOutputSerializer(self.get_object()).data)
+        return Response(
+            LoopOutputSerializer(self.get_object(), context=self.get_serializer_context()).data
+        )
 
 
 class LoopSwapApi(LoopApi):

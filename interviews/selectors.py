@@ -38,6 +38,13 @@ def sees_all_loops(user: User) -> bool:
     return has_role(user, *PLANNING_READ_ROLES)
 
 
+def decision_note_visible(*, user: User | None, loop: Loop) -> bool:
+    """Whether `user` may read the loop's `decision_note`: interviewers never do (API.md,
+    additions of 2026-11-30); those who see every loop (hiring managers, recruiters, admins) do.
+    """
+    return user is not None and sees_all_loops(user)
+
+
 def job_list() -> QuerySet[Job]:
     return Job.objects.order_by("id")
 

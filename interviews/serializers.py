@@ -18,6 +18,7 @@ from interviews.models import (
     LoopTemplate,
     loop_balance_read,
 )
+from interviews.selectors import decision_note_visible
 from questionbank.models import Level
 
 MAX_SEED = 2**63 - 1
@@ -257,11 +258,23 @@ class LoopOutputSerializer(serializers.Serializer):
     sessions = LoopSessionOutputSerializer(many=True, source="sessions.all")
     balance = LoopBalanceOutputSerializer(source="*")
     decision = serializers.CharField(help_text='"hire", "no_hire" or "" (not decided).')
-    decision_note = serializers.CharField()
+    decision_note = serializers.SerializerMethodField()
     decided_by = serializers.IntegerField(source="decided_by_id", allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="The decision's note; null for a caller who only interviews in the loop "
+            "(interviewers never see it).",
+        )
+    )
+    def get_decision_note(self, loop: Loop) -> str | None:
+        # Fails closed: without the request in the context nobody is shown the note.
+        user = getattr(self.context.get("request"), "user", None)
+        return loop.decision_note if decision_note_visible(user=user, loop=loop) else None
 
 
 class LoopSwapInputSerializer(serializers.Serializer):

@@ -1,9 +1,11 @@
 """Reads of scorecards under the blind-feedback rules (API.md, Who may do what).
 
 - Everyone sees their own scorecards, drafts included; nobody sees anyone else's draft.
-- Hiring managers, recruiters and admins see every submitted scorecard.
-- Anyone else sees a peer's submitted scorecard in a loop only once they have submitted their own
-  scorecard in that loop.
+- Whoever sits as an interviewer in a loop sees a peer's submitted scorecard there only once they
+  have submitted their own scorecard in that loop, whatever their roles (API.md, additions of
+  2026-11-30: a hiring manager, recruiter or admin who interviews is blind in that loop too).
+- Hiring managers, recruiters and admins see every submitted scorecard of the loops they do not
+  interview in; anyone else sees none there.
 What a user may not see does not exist for them: the views answer 404.
 """
 
@@ -13,24 +15,33 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from core.roles import Role, has_role
+from interviews.models import SessionInterviewer
 from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
 
 
 def _ratings_with_question() -> QuerySet[CriterionRating]:
-    return CriterionRating.objects.annotate(
-        question_id_for_output=F("criterion__question_id")
-    ).order_by("id")
+    """The current ratings (not those an amendment withdrew), each with its question id."""
+    return (
+        CriterionRating.objects.filter(withdrawn=False)
+        .annotate(question_id_for_output=F("criterion__question_id"))
+        .order_by("id")
+    )
 
 
 def scorecard_visibility_filter(*, user: AbstractBaseUser) -> Q:
     """The condition on Scorecard rows that `user` may read."""
     own = Q(interviewer_id=user.pk)
-    if has_role(user, Role.HIRING_MANAGER, Role.RECRUITER):
-        return own | Q(status=Scorecard.Status.SUBMITTED)
+    submitted = Q(status=Scorecard.Status.SUBMITTED)
     loops_submitted_in = Scorecard.objects.filter(
         interviewer_id=user.pk, status=Scorecard.Status.SUBMITTED
     ).values("loop_id")
-    return own | Q(status=Scorecard.Status.SUBMITTED, loop_id__in=loops_submitted_in)
+    if has_role(user, Role.HIRING_MANAGER, Role.RECRUITER):
+        # Every loop but those they sit in and have not yet written their own judgment for.
+        loops_sat_in = SessionInterviewer.objects.filter(interviewer_id=user.pk).values("loop_id")
+        return own | (
+            submitted & (~Q(loop_id__in=loops_sat_in) | Q(loop_id__in=loops_submitted_in))
+        )
+    return own | (submitted & Q(loop_id__in=loops_submitted_in))
 
 
 def scorecard_list(*, user: AbstractBaseUser) -> QuerySet[Scorecard]:
