@@ -517,17 +517,32 @@ def write_loops(
 
 def loop_balances(loop_questions: np.ndarray, bank: Bank) -> list[dict[str, Any]]:
     """Per loop (a row of question indexes), its balance in the shape the generator writes
-    (`interviews.generator.LoopBalance.as_dict`): questions per level, the competencies its
-    questions cover, and a note saying the questions were not generated."""
+    (`interviews.generator.LoopBalance.as_dict`): questions per level in level order, the
+    competencies its questions cover, and a note saying the questions were not generated."""
     order = dict(Level.objects.values_list("slug", "order"))
+    slugs = sorted(set(bank.levels), key=lambda slug: (order.get(slug, 0), slug))
+    level_of = np.array([slugs.index(slug) for slug in bank.levels], dtype=np.int64)
+    counts = np.zeros((loop_questions.shape[0], len(slugs)), dtype=np.int64)
+    np.add.at(counts, (np.arange(loop_questions.shape[0])[:, None], level_of[loop_questions]), 1)
+    # Competencies as bits: a loop covers the OR of its questions' masks.
+    names = sorted(frozenset().union(*bank.competencies))
+    masks = np.array(
+        [sum(1 << names.index(c) for c in competencies) for competencies in bank.competencies],
+        dtype=object if len(names) > 62 else np.int64,
+    )
+    covered_masks = np.bitwise_or.reduce(masks[loop_questions], axis=1).tolist()
+    covered_by_mask: dict[int, list[str]] = {}
     balances = []
-    for row in loop_questions.tolist():
-        per_level: dict[str, int] = {}
-        for index in sorted(row, key=lambda i: (order.get(bank.levels[i], 0), bank.levels[i])):
-            per_level[bank.levels[index]] = per_level.get(bank.levels[index], 0) + 1
-        covered = sorted(frozenset().union(*(bank.competencies[i] for i in row)))
+    for row, mask in zip(counts.tolist(), covered_masks, strict=True):
+        covered = covered_by_mask.get(mask)
+        if covered is None:
+            covered = covered_by_mask[mask] = [n for b, n in enumerate(names) if mask >> b & 1]
         balances.append(
-            {"per_level": per_level, "competencies_covered": covered, "notes": [BALANCE_NOTE]}
+            {
+                "per_level": {slug: n for slug, n in zip(slugs, row, strict=True) if n},
+                "competencies_covered": list(covered),
+                "notes": [BALANCE_NOTE],
+            }
         )
     return balances
 
