@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import User
@@ -11,7 +11,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 
 from core.roles import Role, has_role
-from interviews.generator import BankQuestion, LoopHistory
+from interviews.generator import BankQuestion, LoopHistory, SwapRequest
 from interviews.models import (
     Candidate,
     InterviewSession,
@@ -236,3 +236,72 @@ def loop_history(
         .values_list("session__session_interviewers__interviewer_id", "question_id", "n")
     }
     return LoopHistory(asked_of_candidate=asked, interviewer_load=load, pairings=pairings)
+
+
+def swap_inputs(
+    *,
+    loop: Loop,
+    session: InterviewSession,
+    loop_rows: Sequence[SessionQuestion],
+    outgoing: SessionQuestion,
+    now: datetime,
+) -> tuple[SwapRequest, list[BankQuestion], LoopHistory]:
+    """What `interviews.generator.swap_candidates` needs to replace `outgoing` in `session`:
+    the request, the active questions of its level and the history of the session's
+    interviewers. `loop_rows` are every question row of the loop, with their questions.
+    Eight queries whatever the bank's size."""
+    level = outgoing.question.level_id
+    bank = bank_questions(level_slugs=[level])
+    seated = tuple(
+        SessionInterviewer.objects.filter(session=session)
+        .order_by("position")
+        .values_list("interviewer_id", flat=True)
+    )
+    loop_ids = frozenset(r.question_id for r in loop_rows)
+    history = loop_history(candidate_id=loop.candidate_id, interviewer_ids=seated, now=now)
+    # The loop's own questions are refused as "already in this loop", not as met before.
+    history = LoopHistory(
+        asked_of_candidate=history.asked_of_candidate - loop_ids,
+        interviewer_load=history.interviewer_load,
+        pairings=history.pairings,
+    )
+    # A question retired since the loop was planned is no longer in the bank's snapshot.
+    question_out = next((q for q in bank if q.id == outgoing.question_id), None) or BankQuestion(
+        id=outgoing.question_id,
+        level=level,
+        estimated_minutes=outgoing.estimated_minutes,
+        is_active=False,
+    )
+    competencies: defaultdict[int, set[str]] = defaultdict(set)
+    for question_id, competency in Question.competencies.through.objects.filter(
+        question_id__in=loop_ids
+    ).values_list("question_id", "competency_id"):
+        competencies[question_id].add(competency)
+    others = [r for r in loop_rows if r is not outgoing]
+    request = SwapRequest(
+        question_out=question_out,
+        session_order=session.order,
+        session_interviewers=seated,
+        minutes_left=session.duration_minutes
+        - sum(r.estimated_minutes for r in others if r.session_id == session.pk),
+        loop_question_ids=loop_ids,
+        covered_elsewhere=frozenset(c for r in others for c in competencies[r.question_id]),
+        seed=loop.seed,
+    )
+    return request, bank, history
+
+
+def swap_question_in(*, question_id: int, bank: Sequence[BankQuestion]) -> BankQuestion | None:
+    """The question chosen to come in, as the generator sees it: from the level's `bank` when it
+    is there, else read alone (it may be inactive or at another level); None if there is none."""
+    chosen = next((q for q in bank if q.id == question_id), None)
+    if chosen is not None:
+        return chosen
+    row = (
+        Question.objects.filter(pk=question_id)
+        .values_list("level_id", "estimated_minutes", "is_active")
+        .first()
+    )
+    if row is None:
+        return None
+    return BankQuestion(id=question_id, level=row[0], estimated_minutes=row[1], is_active=row[2])
