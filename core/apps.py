@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Identity, errors and operations"
 
     def ready(self) -> None:
-        from core import strict_fields
+        from core import schema, strict_fields  # noqa: F401 (schema registers the token scheme)
 
         strict_fields.install()

@@ -11,6 +11,27 @@ class TokenObtainInputSerializer(serializers.Serializer):
 
 class TokenObtainOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField(source="expiry")
+
+
+class IntegrationTokenCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    expires_in_days = serializers.IntegerField(min_value=1, max_value=365)
+
+
+class IntegrationTokenOutputSerializer(serializers.Serializer):
+    """An integration token as lists show it: never the token itself (only its digest is kept)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField(source="created")
+    expires_at = serializers.DateTimeField(source="expiry")
+
+
+class IntegrationTokenCreatedOutputSerializer(IntegrationTokenOutputSerializer):
+    """The create response, the one time the token is shown."""
+
+    token = serializers.CharField()
 
 
 def _roles_of(user: User) -> list[str]:
@@ -54,6 +75,8 @@ class UserCreateInputSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=ROLE_NAMES), required=False, default=list
     )
     is_active = serializers.BooleanField(required=False, default=True)
+    # Granting the admin role is for superusers only (core.services.user_create).
+    is_staff = serializers.BooleanField(required=False, default=False)
 
     def validate_username(self, value: str) -> str:
         if User.objects.filter(username__iexact=value).exists():
@@ -66,3 +89,4 @@ class UserUpdateInputSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, required=False, min_length=8, max_length=4096)
     roles = serializers.ListField(child=serializers.ChoiceField(choices=ROLE_NAMES), required=False)
     is_active = serializers.BooleanField(required=False)
+    is_staff = serializers.BooleanField(required=False)

@@ -1,8 +1,10 @@
 """Create one demo user per role (and an admin) and print their API tokens."""
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
-from rest_framework.authtoken.models import Token
+from django.core.management.base import BaseCommand, CommandError
+
+from core.services import token_create
 
 DEMO_USERS = [
     ("demo_hiring_manager", ["hiring_manager"], False),
@@ -11,6 +13,7 @@ DEMO_USERS = [
     ("demo_recruiter", ["recruiter"], False),
     ("demo_admin", [], True),
 ]
+# Passes AUTH_PASSWORD_VALIDATORS (tests/core/test_demo_users.py): known to all, so DEBUG only.
 DEMO_PASSWORD = "demo-password-123"
 
 
@@ -18,6 +21,12 @@ class Command(BaseCommand):
     help = "Create demo users (one per role, plus an admin) and print their tokens."
 
     def handle(self, *args, **options) -> None:
+        if not settings.DEBUG:
+            # Accounts with a published password (one an admin) must never reach production.
+            raise CommandError(
+                "create_demo_users makes accounts with a published password: it runs only on a "
+                "laptop. Set DEBUG=1 (make run does)."
+            )
         self.stdout.write(f"Demo users (password for all: {DEMO_PASSWORD}):")
         for username, roles, is_staff in DEMO_USERS:
             user, created = User.objects.get_or_create(
@@ -29,6 +38,6 @@ class Command(BaseCommand):
                 user.is_superuser = is_staff
                 user.save()
             user.groups.add(*Group.objects.filter(name__in=roles))
-            token, _ = Token.objects.get_or_create(user=user)
+            _row, token = token_create(user=user)
             role_text = ", ".join(roles) or "admin"
-            self.stdout.write(f"  {username:<22} {role_text:<16} Token {token.key}")
+            self.stdout.write(f"  {username:<22} {role_text:<16} Token {token}")
