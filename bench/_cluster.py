@@ -499,8 +499,8 @@ def populate(
     from django.contrib.auth.models import Group, User
     from django.db import transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
+    from core.services import token_create
     from interviews.models import (
         Candidate,
         InterviewSession,
@@ -531,10 +531,8 @@ def populate(
             user.groups.add(groups["interviewer"])
         recruiter.groups.add(groups["recruiter"])
         manager.groups.add(groups["hiring_manager"])
-        tokens = Token.objects.bulk_create(
-            [Token(user=u, key=Token.generate_key()) for u in [*users, recruiter]]
-        )
-        token_of = {t.user_id: t.key for t in tokens}
+        # Hashed tokens (knox): each is made and shown once, so one create per user.
+        token_of = {u.id: token_create(user=u)[1] for u in [*users, recruiter]}
 
         job = Job.objects.create(title="Load test job", hiring_manager=manager)
         questions = list(Question.objects.filter(is_active=True).order_by("id"))

@@ -78,8 +78,8 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
 
+    from core.services import token_create
     from interviews.models import Candidate, Job, LevelQuota, Loop, LoopTemplate
     from questionbank.models import Competency, Question
 
@@ -101,7 +101,7 @@ def main() -> None:
     LevelQuota.objects.bulk_create(
         LevelQuota(template=template, level_id=slug, count=n) for slug, n in QUOTAS.items()
     )
-    token = Token.objects.create(user=manager).key
+    _row, token = token_create(user=manager)
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
 
     def generate_once(seed: int) -> tuple[float, int]:
