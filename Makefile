@@ -20,11 +20,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+# DEBUG is off unless DEBUG=1 (config/settings.py): the laptop server and its demo users turn it on.
 run: venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_question_bank
-	$(PY) manage.py create_demo_users
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py load_question_bank
+	DEBUG=1 $(PY) manage.py create_demo_users
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 services:
 	bash scripts/ensure_services.sh
@@ -32,8 +33,8 @@ services:
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
-	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=1 $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 test: venv services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \

@@ -499,12 +499,13 @@ def populate(
     from django.contrib.auth.models import Group, User
     from django.db import transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
+    from core.services import token_create
     from interviews.models import (
         Candidate,
         InterviewSession,
         Job,
+        JobTeamMember,
         LevelQuota,
         Loop,
         LoopTemplate,
@@ -531,12 +532,12 @@ def populate(
             user.groups.add(groups["interviewer"])
         recruiter.groups.add(groups["recruiter"])
         manager.groups.add(groups["hiring_manager"])
-        tokens = Token.objects.bulk_create(
-            [Token(user=u, key=Token.generate_key()) for u in [*users, recruiter]]
-        )
-        token_of = {t.user_id: t.key for t in tokens}
+        # Hashed tokens (knox): each is made and shown once, so one create per user.
+        token_of = {u.id: token_create(user=u)[1] for u in [*users, recruiter]}
 
         job = Job.objects.create(title="Load test job", hiring_manager=manager)
+
+        JobTeamMember.objects.create(job=job, user=manager, role="hiring_manager")
         questions = list(Question.objects.filter(is_active=True).order_by("id"))
         per_loop = sessions_per_loop * questions_per_session
         if len(questions) < per_loop:

@@ -97,11 +97,12 @@ def main() -> int:
         summary["data"] = out.strip().splitlines()[0]
         stack.django()
         from django.contrib.auth.models import Group, User
-        from rest_framework.authtoken.models import Token
+
+        from core.services import token_create
 
         recruiter = User.objects.create(username="drill-recruiter")
         recruiter.groups.add(Group.objects.get(name="recruiter"))
-        token = Token.objects.create(user=recruiter).key
+        _row, token = token_create(user=recruiter)
         log(f"data ready in {time.monotonic() - started:.0f} s")
 
         stack.web_start(workers=2)

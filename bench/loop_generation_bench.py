@@ -78,9 +78,9 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from rest_framework.authtoken.models import Token
 
-    from interviews.models import Candidate, Job, LevelQuota, Loop, LoopTemplate
+    from core.services import token_create
+    from interviews.models import Candidate, Job, JobTeamMember, LevelQuota, Loop, LoopTemplate
     from questionbank.models import Competency, Question
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -95,13 +95,14 @@ def main() -> None:
         user.groups.add(Group.objects.get(name="interviewer"))
         pool.append(user.pk)
     job = Job.objects.create(title="Benchmark job", hiring_manager=manager)
+    JobTeamMember.objects.create(job=job, user=manager, role="hiring_manager")
     template = LoopTemplate.objects.create(
         name="Benchmark onsite", job=job, session_count=4, session_minutes=60
     )
     LevelQuota.objects.bulk_create(
         LevelQuota(template=template, level_id=slug, count=n) for slug, n in QUOTAS.items()
     )
-    token = Token.objects.create(user=manager).key
+    _row, token = token_create(user=manager)
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
 
     def generate_once(seed: int) -> tuple[float, int]:

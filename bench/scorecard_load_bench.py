@@ -104,12 +104,13 @@ def seed(*, database_url: str, clients: int, loops: int) -> Seed:
     django.setup()
     from django.contrib.auth.models import Group, User
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
+    from core.services import token_create
     from interviews.models import (
         Candidate,
         InterviewSession,
         Job,
+        JobTeamMember,
         Loop,
         LoopTemplate,
         SessionInterviewer,
@@ -129,15 +130,11 @@ def seed(*, database_url: str, clients: int, loops: int) -> Seed:
         return made
 
     submitters, readers = users("bench_submitter_"), users("bench_reader_")
-    tokens = {
-        t.user_id: t.key
-        for t in Token.objects.bulk_create(
-            Token(user=u, key=secrets.token_hex(20)) for u in submitters + readers
-        )
-    }
+    tokens = {u.id: token_create(user=u)[1] for u in submitters + readers}
     manager = User.objects.create(username="bench_hiring_manager", password="!")
     level = Level.objects.create(slug="bench", name="Bench", order=1)
     job = Job.objects.create(title="Bench job", hiring_manager=manager)
+    JobTeamMember.objects.create(job=job, user=manager, role="hiring_manager")
     template = LoopTemplate.objects.create(
         name="Bench", job=job, session_count=clients, session_minutes=60
     )

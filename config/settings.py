@@ -1,11 +1,14 @@
 """Settings for the interview-loop service, one module driven by environment variables.
 
 Every variable has a default that works on a laptop (SQLite, tasks in-process) except the
-production-only secret, which must be set whenever DEBUG is off. `.env.example` documents them all.
+production-only secret, which must be set whenever DEBUG is off. DEBUG itself is off unless the
+environment says `DEBUG=1` (`make run` does): a forgotten variable must not publish tracebacks with
+the cache and broker URLs in them. `.env.example` documents them all.
 """
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,7 +65,7 @@ def env_rate(name: str, default: str) -> str:
     return value
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
@@ -84,7 +87,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Hashed, expiring, revocable tokens, several per user; core.ApiToken adds a name and a kind.
+    "knox",
+    # Failed-login limits on every path that calls authenticate() (token, /api-auth/, /admin/).
+    "axes",
     "django_filters",
     "drf_spectacular",
     "core",
@@ -103,6 +109,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a locked-out form login (/api-auth/login/, /admin/login/) into
+    # the API's 429 (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
+]
+
+# The axes backend comes first: it refuses a locked-out username and address before the password
+# is even checked, on every login path at once.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -193,12 +209,39 @@ REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1_048_576, minimum=10
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BODY_BYTES
 
 THROTTLE_USER_WRITES = env_rate("THROTTLE_USER_WRITES", "1200/min")
-THROTTLE_LOGIN_USERNAME = env_rate("THROTTLE_LOGIN_USERNAME", "10/min")
-THROTTLE_LOGIN_ADDRESS = env_rate("THROTTLE_LOGIN_ADDRESS", "30/min")
+
+# Tokens (django-rest-knox, docs/SECURITY.md "Tokens"): a sign-in token lives TOKEN_TTL_HOURS;
+# only its SHA-512 digest is stored.
+TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 24, minimum=1)
+KNOX_TOKEN_MODEL = "core.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+}
+
+# Failed logins (django-axes, docs/SECURITY.md "Logins"): after LOGIN_FAILURE_LIMIT failures for
+# one username from one address, with no pause of LOGIN_LOCKOUT_MINUTES between them, that pair
+# (and only that pair) is refused for LOGIN_LOCKOUT_MINUTES after the last counted failure.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Reverse proxies in front of gunicorn that each append the address they received the request
+# from to X-Forwarded-For. 0: the peer address is the client (the header is ignored).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Attempts while locked are refused without being counted, so the lock ends when Retry-After says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "core.login_limits.login_locked_out_response"
+AXES_VERBOSE = False
+# A right password from the same address starts the count afresh.
+AXES_RESET_ON_SUCCESS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -210,13 +253,11 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.UserWriteThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user_writes": THROTTLE_USER_WRITES,
-        "login_username": THROTTLE_LOGIN_USERNAME,
-        "login_address": THROTTLE_LOGIN_ADDRESS,
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": False,

@@ -1,17 +1,24 @@
+import datetime
+
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.db import connection
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError, ErrorCode
+from core.login_limits import login_lockout_error
+from core.models import ApiToken
 from core.permissions import IsAdmin
-from core.selectors import user_list
+from core.selectors import integration_token_list, user_list
 from core.serializers import (
+    IntegrationTokenCreatedOutputSerializer,
+    IntegrationTokenCreateInputSerializer,
+    IntegrationTokenOutputSerializer,
     MeOutputSerializer,
     TokenObtainInputSerializer,
     TokenObtainOutputSerializer,
@@ -19,12 +26,14 @@ from core.serializers import (
     UserOutputSerializer,
     UserUpdateInputSerializer,
 )
-from core.services import user_create, user_update
-from core.throttling import FailedLoginLimiter
+from core.services import token_create, token_revoke, tokens_revoke_all, user_create, user_update
 
 
 class TokenObtainApi(APIView):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for a new API token (one per sign-in, several may be live).
+
+    Failed attempts are counted by django-axes per username and address, together with the
+    browsable-API and admin logins, since all three go through authenticate()."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -32,35 +41,103 @@ class TokenObtainApi(APIView):
 
     @extend_schema(
         request=TokenObtainInputSerializer,
-        responses={200: TokenObtainOutputSerializer},
+        responses={
+            200: TokenObtainOutputSerializer,
+            429: OpenApiResponse(
+                description="This username has failed too often from this address; see "
+                "`Retry-After`."
+            ),
+        },
         operation_id="auth_token_obtain",
     )
     def post(self, request):
         body = TokenObtainInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         username = body.validated_data["username"]
-        limiter = FailedLoginLimiter(username, request.META.get("REMOTE_ADDR", "unknown"))
-        wait = limiter.seconds_to_wait()
-        if wait > 0:
-            seconds = str(int(wait) + 1)
-            raise ApplicationError(
-                ErrorCode.THROTTLED,
-                f"Too many failed sign-ins. Try again in {seconds} seconds.",
-                status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": seconds},
-            )
+        django_request = request._request  # axes keeps its per-request state on this object
         user = authenticate(
-            request=request._request, username=username, password=body.validated_data["password"]
+            request=django_request, username=username, password=body.validated_data["password"]
         )
         if user is None:
-            limiter.record_failure()
+            if getattr(django_request, "axes_locked_out", False):
+                raise login_lockout_error(django_request, {"username": username})
             raise ApplicationError(
                 ErrorCode.VALIDATION_ERROR,
                 "Unable to sign in with that username and password.",
                 {"non_field_errors": ["Invalid credentials."]},
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        # As a form login does: axes clears this pair's failures, Django records last_login.
+        user_logged_in.send(sender=user.__class__, request=django_request, user=user)
+        row, token = token_create(user=user)
+        return Response({"token": token, "expires_at": row.expiry})
+
+
+class LogoutApi(APIView):
+    """Revoke the token this request is sent with."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, operation_id="auth_logout")
+    def post(self, request):
+        if isinstance(request.auth, ApiToken):
+            token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutAllApi(APIView):
+    """Revoke every token of the caller: sign-in tokens on every device and integration tokens."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, operation_id="auth_logout_all")
+    def post(self, request):
+        tokens_revoke_all(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class IntegrationTokenListCreateApi(generics.GenericAPIView):
+    """The caller's named tokens for scripts and ATS connectors. The token is shown only once."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = IntegrationTokenOutputSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return ApiToken.objects.none()
+        return integration_token_list(user=self.request.user)
+
+    @extend_schema(responses={200: IntegrationTokenOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(IntegrationTokenOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=IntegrationTokenCreateInputSerializer,
+        responses={201: IntegrationTokenCreatedOutputSerializer},
+    )
+    def post(self, request):
+        body = IntegrationTokenCreateInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row, token = token_create(
+            user=request.user,
+            kind=ApiToken.Kind.INTEGRATION,
+            name=body.validated_data["name"],
+            lifetime=datetime.timedelta(days=body.validated_data["expires_in_days"]),
+        )
+        row.token = token
+        return Response(
+            IntegrationTokenCreatedOutputSerializer(row).data, status=status.HTTP_201_CREATED
+        )
+
+
+class IntegrationTokenDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None}, operation_id="me_tokens_destroy")
+    def delete(self, request, pk: int):
+        # Another user's token is not theirs to see: 404, like a token that does not exist.
+        token_revoke(token=get_object_or_404(integration_token_list(user=request.user), pk=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):

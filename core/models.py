@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from knox.models import AbstractAuthToken
 
 
 class IdempotencyRecord(models.Model):
@@ -43,3 +44,28 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}:{self.target_id}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox's model, swapped in with KNOX_TOKEN_MODEL).
+
+    Only the SHA-512 digest of the token is stored, with its first characters (`token_key`) to find
+    the row. A sign-in token lives TOKEN_TTL_HOURS; an integration token has a name and the
+    lifetime its owner chose. The integer `id` (knox keys rows by digest) is what the API shows
+    and deletes by, so the digest never leaves the database.
+    """
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in"
+        INTEGRATION = "integration"
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=128, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SIGN_IN)
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} token {self.token_key}… of {self.user_id}"

@@ -1,4 +1,22 @@
-"""OpenAPI post-processing: every operation documents the API's error responses."""
+"""OpenAPI: the token scheme, and every operation documents the API's error responses."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """`Authorization: Token <token>` (core.authentication, django-rest-knox underneath).
+
+    Registered on import (core.apps). Named as DRF's token scheme was, so clients see no change."""
+
+    target_class = "core.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix="Token"
+        )
+
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -26,6 +44,13 @@ ERROR_RESPONSES = {
     "429": "Rate limited; see `Retry-After`.",
     "503": "A backing service (the database) is unavailable; retry later.",
 }
+# Refused by gunicorn before the application (config/gunicorn.py, docs/SECURITY.md), as plain
+# text, not in the error shape.
+SERVER_LIMIT_RESPONSES = {
+    "414": "Request line (path and query string) over 4094 bytes; answered by gunicorn.",
+    "431": "Over 100 header fields, or one over 8190 bytes; answered by gunicorn.",
+}
+PLAIN_TEXT = {"text/plain": {"schema": {"type": "string"}}}
 PUBLIC_PATHS = {"/healthz"}
 
 
@@ -43,6 +68,8 @@ def add_error_responses(result: dict, generator, request, public: bool) -> dict:
             for status, description in ERROR_RESPONSES.items():
                 current = responses.setdefault(status, {"description": description})
                 current.setdefault("content", reference)
+            for status, description in SERVER_LIMIT_RESPONSES.items():
+                responses.setdefault(status, {"description": description, "content": PLAIN_TEXT})
             for status, current in responses.items():
                 # A view's own 4xx (declared with a description only) answers in the same shape.
                 if status.startswith(("4", "5")) and "content" not in current:

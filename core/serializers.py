@@ -18,6 +18,27 @@ class TokenObtainInputSerializer(serializers.Serializer):
 
 class TokenObtainOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expires_at = serializers.DateTimeField(source="expiry")
+
+
+class IntegrationTokenCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    expires_in_days = serializers.IntegerField(min_value=1, max_value=365)
+
+
+class IntegrationTokenOutputSerializer(serializers.Serializer):
+    """An integration token as lists show it: never the token itself (only its digest is kept)."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField(source="created")
+    expires_at = serializers.DateTimeField(source="expiry")
+
+
+class IntegrationTokenCreatedOutputSerializer(IntegrationTokenOutputSerializer):
+    """The create response, the one time the token is shown."""
+
+    token = serializers.CharField()
 
 
 def _roles_of(user: User) -> list[str]:
@@ -61,6 +82,8 @@ class UserCreateInputSerializer(serializers.Serializer):
         child=StrictChoiceField(choices=ROLE_NAMES), required=False, default=list
     )
     is_active = StrictBooleanField(required=False, default=True)
+    # Granting the admin role is for superusers only (core.services.user_create).
+    is_staff = StrictBooleanField(required=False, default=False)
 
     def validate_username(self, value: str) -> str:
         if User.objects.filter(username__iexact=value).exists():
@@ -73,3 +96,4 @@ class UserUpdateInputSerializer(serializers.Serializer):
     password = StrictCharField(write_only=True, required=False, min_length=8, max_length=4096)
     roles = serializers.ListField(child=StrictChoiceField(choices=ROLE_NAMES), required=False)
     is_active = StrictBooleanField(required=False)
+    is_staff = StrictBooleanField(required=False)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from knox.settings import knox_settings
+from rest_framework import status
 
-from core.models import AuditEvent
+from core.errors import ApplicationError, ErrorCode
+from core.models import ApiToken, AuditEvent
 from core.roles import ROLE_NAMES
 
 
@@ -33,6 +40,30 @@ def _set_roles(*, user: User, roles: Iterable[str]) -> None:
     user._role_names = frozenset(wanted)
 
 
+def _check_password(*, password: str, user: User) -> None:
+    """Django's AUTH_PASSWORD_VALIDATORS (length, common, numeric, like the username/e-mail)."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ApplicationError(
+            ErrorCode.VALIDATION_ERROR,
+            f"password: {exc.messages[0]} Choose another password.",
+            {"password": list(exc.messages)},
+        ) from None
+
+
+def _require_superuser(*, actor: User | None, action: str) -> None:
+    """Only a superuser may touch a superuser or grant the admin role: otherwise a staff admin
+    could reset a superuser's password and sign in as them, or make an accomplice an admin."""
+    if actor is not None and actor.is_superuser:
+        return
+    raise ApplicationError(
+        ErrorCode.PERMISSION_DENIED,
+        f"Only a superuser may {action}.",
+        status_code=status.HTTP_403_FORBIDDEN,
+    )
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -42,17 +73,26 @@ def user_create(
     email: str = "",
     roles: Iterable[str] = (),
     is_active: bool = True,
+    is_staff: bool = False,
 ) -> User:
-    """Create a user with the given roles; an empty password leaves the account unusable."""
-    user = User(username=username, email=email, is_active=is_active)
+    """Create a user with the given roles; an empty password leaves the account unusable.
+
+    `actor` None is the system (a management command), trusted like a superuser."""
+    if is_staff and actor is not None:
+        _require_superuser(actor=actor, action="grant the admin role")
+    user = User(username=username, email=email, is_active=is_active, is_staff=is_staff)
     if password:
+        _check_password(password=password, user=user)
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.save()
     roles = sorted(set(roles))
     _set_roles(user=user, roles=roles)
-    audit_record(actor=actor, action="user.created", target=user, changes={"roles": roles})
+    changes: dict[str, Any] = {"roles": roles}
+    if is_staff:
+        changes["is_staff"] = True
+    audit_record(actor=actor, action="user.created", target=user, changes=changes)
     return user
 
 
@@ -65,8 +105,18 @@ def user_update(
     password: str | None = None,
     roles: Iterable[str] | None = None,
     is_active: bool | None = None,
+    is_staff: bool | None = None,
 ) -> User:
-    """Change a user's details; role changes and deactivation are audited."""
+    """Change a user's details; role changes and deactivation are audited.
+
+    A new password or a deactivation revokes every token of the user, so a stolen token does not
+    outlive the reset meant to lock its thief out."""
+    if user.is_superuser and not actor.is_superuser:
+        _require_superuser(actor=actor, action="change a superuser")
+    if is_staff is not None and is_staff != user.is_staff:
+        _require_superuser(actor=actor, action="grant or remove the admin role")
+    if password:
+        _check_password(password=password, user=user)
     changes: dict[str, Any] = {}
     if email is not None and email != user.email:
         changes["email"] = [user.email, email]
@@ -74,10 +124,17 @@ def user_update(
     if is_active is not None and is_active != user.is_active:
         changes["is_active"] = [user.is_active, is_active]
         user.is_active = is_active
+    if is_staff is not None and is_staff != user.is_staff:
+        changes["is_staff"] = [user.is_staff, is_staff]
+        user.is_staff = is_staff
     if password:
         user.set_password(password)
         changes["password"] = "changed"
     user.save()
+    if password or is_active is False:
+        revoked = tokens_revoke_all(user=user)
+        if revoked:
+            changes["tokens_revoked"] = revoked
     if roles is not None:
         before = sorted(user.groups.filter(name__in=ROLE_NAMES).values_list("name", flat=True))
         after = sorted(set(roles))
@@ -87,3 +144,33 @@ def user_update(
     if changes:
         audit_record(actor=actor, action="user.updated", target=user, changes=changes)
     return user
+
+
+def token_create(
+    *,
+    user: User,
+    kind: str = ApiToken.Kind.SIGN_IN,
+    name: str = "",
+    lifetime: datetime.timedelta | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token for `user`: the row (holding only its digest) and the token, to show once.
+
+    A sign-in token lives REST_KNOX["TOKEN_TTL"] (TOKEN_TTL_HOURS). The user's expired tokens are
+    swept here, since authentication only deletes the expired token it is shown."""
+    ApiToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    return ApiToken.objects.create(
+        user=user,
+        expiry=lifetime if lifetime is not None else knox_settings.TOKEN_TTL,
+        kind=kind,
+        name=name,
+    )
+
+
+def token_revoke(*, token: ApiToken) -> None:
+    token.delete()
+
+
+def tokens_revoke_all(*, user: User) -> int:
+    """Revoke every token of `user` (sign-in and integration); returns how many there were."""
+    count, _ = ApiToken.objects.filter(user=user).delete()
+    return count

@@ -1,13 +1,11 @@
-"""Rate limits: writes per user, and failed logins per username and per address (API.md)."""
+"""Rate limits: writes per user (API.md). Failed logins are limited by django-axes on every login
+path (core/login_limits.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -44,53 +42,3 @@ class UserWriteThrottle(SimpleRateThrottle):
         if not request.user or not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
-
-
-class FailedLoginLimiter:
-    """Counts failed logins in a sliding window, per username and per client address.
-
-    Only failures count, so a user who signs in correctly is never slowed down; once either
-    counter is full, every attempt (right or wrong) waits until the window frees a place.
-    """
-
-    def __init__(self, username: str, address: str) -> None:
-        digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-        self.buckets = [
-            (f"login-fail:user:{digest}", _parse(_rate("login_username"))),
-            (f"login-fail:addr:{address}", _parse(_rate("login_address"))),
-        ]
-
-    def seconds_to_wait(self) -> float:
-        now = time.time()
-        wait = 0.0
-        for key, (limit, window) in self.buckets:
-            history = [t for t in _cached_history(key) if t > now - window]
-            if len(history) >= limit:
-                wait = max(wait, history[-limit] + window - now)
-        return wait
-
-    def record_failure(self) -> None:
-        now = time.time()
-        for key, (limit, window) in self.buckets:
-            history = [t for t in _cached_history(key) if t > now - window]
-            history.append(now)
-            try:
-                cache.set(key, history[-limit:], int(window) + 1)
-            except Exception:  # cache backends raise their own error types
-                logger.warning("failed sign-in not counted: the cache is unreachable")
-
-
-def _cached_history(key: str) -> list[float]:
-    """Failure times kept in the cache; none while the cache is unreachable (sign-ins are then
-    not limited rather than all refused with a 500)."""
-    try:
-        return cache.get(key, [])
-    except Exception:  # redis-py and other cache backends raise their own error types
-        logger.warning("sign-in limit not applied: the cache is unreachable")
-        return []
-
-
-def _parse(rate: str) -> tuple[int, float]:
-    count, period = rate.split("/")
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
-    return int(count), float(seconds)

@@ -1,6 +1,8 @@
 """Planning endpoints: jobs, candidates, loop templates, loops and the interviewer's kit."""
 
+from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -10,13 +12,15 @@ from core.errors import ApplicationError, ErrorCode
 from core.idempotency import idempotent
 from core.permissions import RolePermission
 from core.roles import Role
-from interviews import permissions, selectors, services, team_services
-from interviews.filters import LoopFilter, LoopTemplateFilter, MySessionFilter
+from interviews import permissions, selectors, services
+from interviews.filters import InterviewerFilter, LoopFilter, LoopTemplateFilter, MySessionFilter
 from interviews.models import Candidate, InterviewSession, Job, JobTeamMember, Loop, LoopTemplate
 from interviews.serializers import (
     CandidateCreateInputSerializer,
     CandidateOutputSerializer,
     CandidateUpdateInputSerializer,
+    InterviewerOutputSerializer,
+    InterviewerUpdateInputSerializer,
     JobCreateInputSerializer,
     JobOutputSerializer,
     JobTeamMemberAddInputSerializer,
@@ -60,6 +64,52 @@ class PlanningApi(generics.GenericAPIView):
             )
         self.check_object_permissions(self.request, target)
         return target
+
+
+# --- interviewers -------------------------------------------------------------------------------
+
+
+class InterviewerApi(PlanningApi):
+    """Users who may interview (active, with the interviewer or hiring_manager role) and their
+    load this week. Hiring managers, recruiters and admins read; hiring managers and admins set
+    weekly limits."""
+
+    serializer_class = InterviewerOutputSerializer
+    read_roles = (Role.HIRING_MANAGER, Role.RECRUITER)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return User.objects.none()
+        return selectors.interviewer_list(now=timezone.now())
+
+
+class InterviewerListApi(InterviewerApi):
+    filterset_class = InterviewerFilter
+
+    @extend_schema(responses={200: InterviewerOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(InterviewerOutputSerializer(page, many=True).data)
+
+
+class InterviewerDetailApi(InterviewerApi):
+    def get_object(self) -> User:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    @extend_schema(responses={200: InterviewerOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(InterviewerOutputSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=InterviewerUpdateInputSerializer, responses={200: InterviewerOutputSerializer}
+    )
+    def patch(self, request, pk: int):
+        services.interviewer_set_weekly_limit(
+            actor=request.user,
+            interviewer=self.get_object(),
+            weekly_limit=_valid(InterviewerUpdateInputSerializer, request)["weekly_limit"],
+        )
+        return Response(InterviewerOutputSerializer(self.get_object()).data)
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -140,7 +190,7 @@ class JobTeamApi(PlanningApi):
     def post(self, request, pk: int):
         job = self.job()
         body = _valid(JobTeamMemberAddInputSerializer, request)
-        member = team_services.job_team_member_add(
+        member = services.job_team_member_add(
             actor=request.user, job=job, user=body["user"], role=body["role"]
         )
         return Response(JobTeamMemberOutputSerializer(member).data, status=status.HTTP_201_CREATED)
@@ -158,7 +208,7 @@ class JobTeamMemberApi(PlanningApi):
     )
     def delete(self, request, pk: int, user: int):
         job = self.visible(selectors.job_list(user=request.user), pk, "job")
-        team_services.job_team_member_remove(actor=request.user, job=job, user_id=user)
+        services.job_team_member_remove(actor=request.user, job=job, user_id=user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -307,7 +357,10 @@ class LoopApi(PlanningApi):
 
     def plan(self, loop_id: int, status_code: int = status.HTTP_200_OK) -> Response:
         loop = selectors.loop_get(user=self.request.user, loop_id=loop_id)
-        return Response(LoopOutputSerializer(loop).data, status=status_code)
+        return Response(
+            LoopOutputSerializer(loop, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
 
 
 class LoopListCreateApi(LoopApi):
@@ -317,7 +370,9 @@ class LoopListCreateApi(LoopApi):
     @extend_schema(responses={200: LoopOutputSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(LoopOutputSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            LoopOutputSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(
         request=LoopGenerateInputSerializer,
@@ -351,7 +406,9 @@ class LoopListCreateApi(LoopApi):
         # serializer need not read the levels again.
         level_rank = {slug: rank for rank, slug in enumerate(loop.balance["per_level"])}
         return Response(
-            LoopOutputSerializer(loop, context={"level_rank": level_rank}).data,
+            LoopOutputSerializer(
+                loop, context={**self.get_serializer_context(), "level_rank": level_rank}
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -359,7 +416,9 @@ class LoopListCreateApi(LoopApi):
 class LoopDetailApi(LoopApi):
     @extend_schema(responses={200: LoopOutputSerializer})
     def get(self, request, pk: int):
-        return Response(LoopOutputSerializer(self.get_object()).data)
+        return Response(
+            LoopOutputSerializer(self.get_object(), context=self.get_serializer_context()).data
+        )
 
 
 class LoopSwapApi(LoopApi):

@@ -1,4 +1,5 @@
 import django_filters
+from django.contrib.auth.models import User
 
 from core.filters import IdFilter, StrictFilterSet
 from interviews.models import InterviewSession, Loop, LoopTemplate, SessionInterviewer
@@ -37,3 +38,17 @@ class MySessionFilter(StrictFilterSet):
     class Meta:
         model = InterviewSession
         fields = ["status"]
+
+
+class InterviewerFilter(StrictFilterSet):
+    empty_means_all = ("search",)
+
+    search = django_filters.CharFilter(
+        field_name="username",
+        lookup_expr="icontains",
+        help_text="Part of the username (case-insensitive).",
+    )
+
+    class Meta:
+        model = User
+        fields = ["search"]

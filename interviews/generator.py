@@ -1,8 +1,11 @@
 """The loop generator: plain Python over plain data, no ORM (STYLE.md).
 
 `generate_loop` turns a template's quotas, a pool of interviewers and a snapshot of the bank and its
-history into a concrete plan. The selector `interviews.selectors.loop_generation_inputs` gathers the
-snapshot; the service `interviews.services.loop_generate` writes the plan.
+history into a concrete plan. The selectors `interviews.selectors.bank_questions` and `loop_history`
+gather the snapshot; the service `interviews.services.loop_generate` writes the plan.
+`swap_candidates` ranks the questions that may replace one question of a loop (the selector
+`swap_inputs` gathers its inputs; the service `loop_swap_question` takes the first or checks a
+chosen one against them).
 
 Hard rules (a plan that breaks one is never returned; `LoopInfeasible` names what is short):
   - exactly the template's level quotas; no question twice in a loop; only active questions;
@@ -28,6 +31,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -364,16 +368,17 @@ def _fit_to_minutes(
             traded.append(slug)
 
 
-def generate_loop(
-    request: LoopRequest, bank: Sequence[BankQuestion], history: LoopHistory
-) -> LoopPlan:
-    """Build a loop plan that obeys every hard rule, or raise LoopInfeasible naming the shortage."""
-    rng = random.Random(request.seed)
+def _supply_shortages(
+    request: LoopRequest,
+    quotas: Mapping[str, int],
+    levels: list[str],
+    pool: list[int],
+    bank: Sequence[BankQuestion],
+    history: LoopHistory,
+) -> tuple[dict[str, list[BankQuestion]], dict[str, list[str]]]:
+    """The questions each level may use (active, not met by the candidate; by id) and what the
+    request, the pool and the bank leave short (empty: the hard rules can be met)."""
     shortages = _quota_shortages(request.level_quotas, request.session_count)
-    quotas = {slug: n for slug, n in request.level_quotas.items() if n > 0}
-    levels = _levels_in_order(quotas, request.level_order)
-
-    pool = sorted(set(request.interviewer_ids))
     needed = request.session_count * request.interviewers_per_session
     if len(pool) < needed:
         shortages.setdefault("interviewers", []).append(
@@ -381,7 +386,6 @@ def generate_loop(
             f"interviewer(s) each need {needed} different interviewers; {len(pool)} given, "
             f"{needed - len(pool)} missing."
         )
-
     eligible: dict[str, list[BankQuestion]] = {slug: [] for slug in levels}
     active: dict[str, int] = dict.fromkeys(levels, 0)
     for question in sorted(bank, key=lambda q: q.id):
@@ -399,6 +403,111 @@ def generate_loop(
                 f"{active[slug]} active, {met} already asked of this candidate in earlier loops; "
                 f"{quota - unused} short."
             ]
+    return eligible, shortages
+
+
+def _seat_interviewers(
+    sessions: list[list[BankQuestion]],
+    pool: list[int],
+    request: LoopRequest,
+    history: LoopHistory,
+    tiebreak: Mapping[int, float],
+) -> tuple[list[tuple[int, ...]], int]:
+    """The least loaded of the pool, then each session's seats to those who have asked its
+    questions least often (pairings rotate over many loops). Returns (seats per session, how
+    many interviewer-question pairings repeat earlier loops)."""
+    load = history.interviewer_load
+    needed = request.session_count * request.interviewers_per_session
+    free = sorted(pool, key=lambda u: (load.get(u, 0), tiebreak[u]))[:needed]
+    seats: list[tuple[int, ...]] = []
+    repeated_pairings = 0
+    for session in sessions:
+        seated: list[int] = []
+        for _ in range(request.interviewers_per_session):
+
+            def pairing_cost(user_id: int, session: list[BankQuestion] = session) -> int:
+                return sum(history.pairings.get((user_id, q.id), 0) for q in session)
+
+            best = min(free, key=lambda u: (pairing_cost(u), load.get(u, 0), tiebreak[u]))
+            free.remove(best)
+            seated.append(best)
+            repeated_pairings += sum(
+                1 for q in session if history.pairings.get((best, q.id), 0) > 0
+            )
+        seats.append(tuple(seated))
+    return seats, repeated_pairings
+
+
+def _planned_sessions(
+    sessions: list[list[BankQuestion]], seats: list[tuple[int, ...]], session_minutes: int
+) -> tuple[PlannedSession, ...]:
+    return tuple(
+        PlannedSession(
+            order=index,
+            interviewers=seats[index - 1],
+            duration_minutes=session_minutes,
+            questions=tuple(
+                PlannedQuestion(
+                    question=q.id,
+                    level=q.level,
+                    order=position,
+                    estimated_minutes=q.estimated_minutes,
+                )
+                for position, q in enumerate(session, start=1)
+            ),
+        )
+        for index, session in enumerate(sessions, start=1)
+    )
+
+
+def _plan_notes(
+    *,
+    traded: list[str],
+    levels: list[str],
+    sessions: list[list[BankQuestion]],
+    mixed: bool,
+    uncovered: list[str],
+    repeated_pairings: int,
+) -> list[str]:
+    """One sentence per soft goal the plan does not meet, in the goals' order."""
+    notes: list[str] = []
+    if traded:
+        notes.append(
+            "To fit the session minutes, shorter questions replaced less-asked ones at level(s) "
+            f"{', '.join(traded)}, so exposure there evens out more slowly."
+        )
+    if len(levels) > 1:
+        for index, session in enumerate(sessions, start=1):
+            session_levels = {q.level for q in session}
+            if len(session) > 1 and len(session_levels) == 1:
+                notes.append(
+                    f"Session {index} asks only '{session[0].level}' questions: no mixed "
+                    "arrangement fits the session minutes."
+                )
+        if not mixed and not any("asks only" in note for note in notes):
+            notes.append("Levels are spread by minutes, not evenly, so that the sessions fit.")
+    if uncovered:
+        notes.append(
+            f"{len(uncovered)} competenc{'y' if len(uncovered) == 1 else 'ies'} of these levels "
+            f"not covered within the quotas: {', '.join(uncovered)}."
+        )
+    if repeated_pairings:
+        notes.append(
+            f"{repeated_pairings} interviewer-question pairing(s) repeat earlier loops; the pool "
+            "had no fresher arrangement."
+        )
+    return notes
+
+
+def generate_loop(
+    request: LoopRequest, bank: Sequence[BankQuestion], history: LoopHistory
+) -> LoopPlan:
+    """Build a loop plan that obeys every hard rule, or raise LoopInfeasible naming the shortage."""
+    rng = random.Random(request.seed)
+    quotas = {slug: n for slug, n in request.level_quotas.items() if n > 0}
+    levels = _levels_in_order(quotas, request.level_order)
+    pool = sorted(set(request.interviewer_ids))
+    eligible, shortages = _supply_shortages(request, quotas, levels, pool, bank, history)
     if shortages:
         raise LoopInfeasible(shortages)
 
@@ -420,87 +529,45 @@ def generate_loop(
         return (request.level_order.get(q.level, 0), q.level, q.estimated_minutes, q.id)
 
     sessions = [sorted(session, key=level_key) for session in sessions]
-
-    # Interviewers: the least loaded of the pool, then each session's seats to those who have
-    # asked its questions least often (pairings rotate over many loops).
-    load = history.interviewer_load
-    chosen = sorted(pool, key=lambda u: (load.get(u, 0), interviewer_tiebreak[u]))[:needed]
-    free = list(chosen)
-    seats: list[tuple[int, ...]] = []
-    repeated_pairings = 0
-    for session in sessions:
-        seated: list[int] = []
-        for _ in range(request.interviewers_per_session):
-
-            def pairing_cost(user_id: int, session: list[BankQuestion] = session) -> int:
-                return sum(history.pairings.get((user_id, q.id), 0) for q in session)
-
-            best = min(
-                free, key=lambda u: (pairing_cost(u), load.get(u, 0), interviewer_tiebreak[u])
-            )
-            free.remove(best)
-            seated.append(best)
-            repeated_pairings += sum(
-                1 for q in session if history.pairings.get((best, q.id), 0) > 0
-            )
-        seats.append(tuple(seated))
-
-    planned = tuple(
-        PlannedSession(
-            order=index,
-            interviewers=seats[index - 1],
-            duration_minutes=request.session_minutes,
-            questions=tuple(
-                PlannedQuestion(
-                    question=q.id,
-                    level=q.level,
-                    order=position,
-                    estimated_minutes=q.estimated_minutes,
-                )
-                for position, q in enumerate(session, start=1)
-            ),
-        )
-        for index, session in enumerate(sessions, start=1)
+    seats, repeated_pairings = _seat_interviewers(
+        sessions, pool, request, history, interviewer_tiebreak
     )
-
-    notes: list[str] = []
-    if traded:
-        notes.append(
-            "To fit the session minutes, shorter questions replaced less-asked ones at level(s) "
-            f"{', '.join(traded)}, so exposure there evens out more slowly."
-        )
-    if len(levels) > 1:
-        for index, session in enumerate(sessions, start=1):
-            session_levels = {q.level for q in session}
-            if len(session) > 1 and len(session_levels) == 1:
-                notes.append(
-                    f"Session {index} asks only '{session[0].level}' questions: no mixed "
-                    "arrangement fits the session minutes."
-                )
-        if not mixed and not any("asks only" in note for note in notes):
-            notes.append("Levels are spread by minutes, not evenly, so that the sessions fit.")
     available = set().union(*(q.competencies for slug in levels for q in eligible[slug]))
-    uncovered = sorted(available - covered)
-    if uncovered:
-        notes.append(
-            f"{len(uncovered)} competenc{'y' if len(uncovered) == 1 else 'ies'} of these levels "
-            f"not covered within the quotas: {', '.join(uncovered)}."
-        )
-    if repeated_pairings:
-        notes.append(
-            f"{repeated_pairings} interviewer-question pairing(s) repeat earlier loops; the pool "
-            "had no fresher arrangement."
-        )
-
+    notes = _plan_notes(
+        traded=traded,
+        levels=levels,
+        sessions=sessions,
+        mixed=mixed,
+        uncovered=sorted(available - covered),
+        repeated_pairings=repeated_pairings,
+    )
     balance = LoopBalance(
         per_level={slug: quotas[slug] for slug in levels},
         competencies_covered=sorted(covered),
         notes=notes,
     )
+    planned = _planned_sessions(sessions, seats, request.session_minutes)
     return LoopPlan(seed=request.seed, sessions=planned, balance=balance)
 
 
 # --- swapping one question ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SwapRequest:
+    """One question of a loop to replace, and what the rest of the loop leaves for its successor.
+
+    `minutes_left` is the session's length minus the minutes of its other questions;
+    `covered_elsewhere` the competencies of every other question of the loop; `seed` the loop's.
+    """
+
+    question_out: BankQuestion
+    session_order: int
+    session_interviewers: tuple[int, ...]
+    minutes_left: int
+    loop_question_ids: frozenset[int]
+    covered_elsewhere: frozenset[str]
+    seed: int
 
 
 def replacement_problems(
@@ -511,8 +578,8 @@ def replacement_problems(
     asked_of_candidate: frozenset[int],
     minutes_left: int,
 ) -> list[str]:
-    """Why `question_in` may not replace `question_out` (empty: it may). `minutes_left` is the
-    session's length minus the minutes of its other questions."""
+    """Why `question_in` may not replace `question_out` (empty: it may): the swap's hard rules.
+    `minutes_left` is the session's length minus the minutes of its other questions."""
     problems: list[str] = []
     if not question_in.is_active:
         problems.append(f"Question {question_in.id} is not active.")
@@ -535,50 +602,92 @@ def replacement_problems(
     return problems
 
 
-def pick_replacement(
-    *,
-    question_out: BankQuestion,
-    bank: Sequence[BankQuestion],
-    loop_question_ids: frozenset[int],
-    covered_elsewhere: frozenset[str],
-    session_interviewers: Sequence[int],
-    history: LoopHistory,
-    minutes_left: int,
-    seed: int,
-) -> BankQuestion:
-    """The question that best keeps the loop balanced in place of `question_out`: same level,
-    allowed by every hard rule, least asked, covering competencies the rest of the loop misses,
-    least often paired with the session's interviewers; seeded tiebreak."""
-    rng = random.Random(f"{seed}:{question_out.id}")
-    candidates = [
-        q
-        for q in sorted(bank, key=lambda q: q.id)
-        if q.id != question_out.id
-        and not replacement_problems(
-            question_in=q,
-            question_out=question_out,
-            loop_question_ids=loop_question_ids,
-            asked_of_candidate=history.asked_of_candidate,
-            minutes_left=minutes_left,
-        )
+def swap_problems(
+    question_in: BankQuestion, request: SwapRequest, history: LoopHistory
+) -> list[str]:
+    """Why `question_in` may not replace the request's question (empty: it may)."""
+    return replacement_problems(
+        question_in=question_in,
+        question_out=request.question_out,
+        loop_question_ids=request.loop_question_ids,
+        asked_of_candidate=history.asked_of_candidate,
+        minutes_left=request.minutes_left,
+    )
+
+
+def swap_candidates(
+    request: SwapRequest, bank: Sequence[BankQuestion], history: LoopHistory
+) -> list[BankQuestion]:
+    """Every question of `bank` that may replace the request's question, best first.
+
+    Hard rules (`swap_problems`): active, at the same level, not in the loop, not met by the
+    candidate in an earlier loop, fits the session's minutes left. Soft goals, in priority order:
+    least asked; adding the most competencies the rest of the loop misses; least often paired
+    with the session's interviewers. Ties are broken by `random.Random(f"{seed}:{question_out}")`
+    draws taken over the eligible questions by id, so the same inputs and seed give the same
+    ranking. Empty when nothing may replace it (see `no_swap_candidate`).
+    """
+    rng = random.Random(f"{request.seed}:{request.question_out.id}")
+    eligible = [
+        q for q in sorted(bank, key=lambda q: q.id) if not swap_problems(q, request, history)
     ]
-    if not candidates:
-        raise LoopInfeasible(
-            {
-                "question_out": [
-                    f"No unused active question at level '{question_out.level}' fits the "
-                    f"{minutes_left} minutes left in the session; choose question_in yourself or "
-                    "add questions to the bank."
-                ]
-            }
-        )
-    tiebreak = {q.id: rng.random() for q in candidates}
-    return min(
-        candidates,
+    tiebreak = {q.id: rng.random() for q in eligible}
+    interviewers = request.session_interviewers
+    return sorted(
+        eligible,
         key=lambda q: (
             q.exposure,
-            -len(q.competencies - covered_elsewhere),
-            sum(history.pairings.get((u, q.id), 0) for u in session_interviewers),
+            -len(q.competencies - request.covered_elsewhere),
+            sum(history.pairings.get((u, q.id), 0) for u in interviewers),
             tiebreak[q.id],
         ),
     )
+
+
+def no_swap_candidate(request: SwapRequest) -> LoopInfeasible:
+    """The error for a swap that `swap_candidates` found no replacement for."""
+    return LoopInfeasible(
+        {
+            "question_out": [
+                f"No unused active question at level '{request.question_out.level}' fits the "
+                f"{request.minutes_left} minutes left in the session; choose question_in yourself "
+                "or add questions to the bank."
+            ]
+        }
+    )
+
+
+def swap_balance(
+    *,
+    balance: Mapping[str, Any],
+    request: SwapRequest,
+    question_in: BankQuestion,
+    eligible: Sequence[BankQuestion],
+    bank: Sequence[BankQuestion],
+    chosen_by_hand: bool,
+) -> dict[str, Any]:
+    """The loop's balance after `question_in` replaced the request's question.
+
+    `eligible` is what `swap_candidates` offered and `bank` the active questions of the level.
+    Notes on uncovered competencies are recomputed; a hand-picked question that is asked more
+    often than an eligible one is noted (the soft goal it gives up).
+    """
+    notes = [n for n in balance.get("notes", []) if "not covered" not in n]
+    level = request.question_out.level
+    if chosen_by_hand:
+        less_asked = [q for q in eligible if q.exposure < question_in.exposure]
+        if less_asked:
+            notes.append(
+                f"Question {question_in.id} was chosen by hand in session "
+                f"{request.session_order}; {len(less_asked)} less-asked question(s) at level "
+                f"'{level}' were available."
+            )
+    covered = request.covered_elsewhere | question_in.competencies
+    available = frozenset().union(*(q.competencies for q in bank))
+    uncovered = sorted(available - covered)
+    if uncovered:
+        notes.append(
+            f"{len(uncovered)} competenc{'y' if len(uncovered) == 1 else 'ies'} of level "
+            f"'{level}' not covered within the quotas: {', '.join(uncovered)}."
+        )
+    return {**balance, "competencies_covered": sorted(covered), "notes": notes}

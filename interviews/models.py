@@ -1,7 +1,65 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+
+def empty_loop_balance() -> dict:
+    return {"per_level": {}, "competencies_covered": [], "notes": []}
+
+
+def validate_loop_balance(value) -> None:
+    """A loop's `balance` as every reader expects it: `{"per_level": {slug: int},
+    "competencies_covered": [slug], "notes": [str]}`. Used by the model (admin forms,
+    `full_clean`) and by whatever writes a balance outside the generator."""
+    problems = loop_balance_problems(value)
+    if problems:
+        raise ValidationError(" ".join(problems), code="invalid_balance")
+
+
+def loop_balance_problems(value) -> list[str]:
+    if not isinstance(value, dict):
+        return ["The balance must be an object with per_level, competencies_covered and notes."]
+    problems = []
+    missing = [key for key in ("per_level", "competencies_covered", "notes") if key not in value]
+    if missing:
+        problems.append(f"The balance lacks {', '.join(missing)}.")
+    per_level = value.get("per_level", {})
+    if not isinstance(per_level, dict) or not all(
+        isinstance(slug, str) and isinstance(n, int) and not isinstance(n, bool) and n >= 0
+        for slug, n in per_level.items()
+    ):
+        problems.append("per_level must map level slugs to whole numbers of at least 0.")
+    for key in ("competencies_covered", "notes"):
+        items = value.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            problems.append(f"{key} must be a list of strings.")
+    unknown = sorted(set(value) - {"per_level", "competencies_covered", "notes"})
+    if unknown:
+        problems.append(f"The balance has unknown keys: {', '.join(unknown)}.")
+    return problems
+
+
+def loop_balance_read(value) -> dict:
+    """The balance with every part in its expected shape: a part that is missing or malformed
+    (written by hand, by an old command or by an admin) reads as empty, never as an error."""
+    value = value if isinstance(value, dict) else {}
+    per_level = value.get("per_level")
+    competencies = value.get("competencies_covered")
+    notes = value.get("notes")
+    return {
+        "per_level": {
+            slug: n
+            for slug, n in (per_level.items() if isinstance(per_level, dict) else ())
+            if isinstance(slug, str) and isinstance(n, int) and not isinstance(n, bool)
+        },
+        "competencies_covered": [c for c in competencies if isinstance(c, str)]
+        if isinstance(competencies, list)
+        else [],
+        "notes": [n for n in notes if isinstance(n, str)] if isinstance(notes, list) else [],
+    }
 
 
 class Job(models.Model):
@@ -147,7 +205,7 @@ class Loop(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    balance = models.JSONField(default=dict)
+    balance = models.JSONField(default=empty_loop_balance, validators=[validate_loop_balance])
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -224,3 +282,32 @@ class SessionQuestion(models.Model):
             models.UniqueConstraint(fields=["loop", "question"], name="loop_unique_question"),
             models.UniqueConstraint(fields=["session", "order"], name="session_question_order"),
         ]
+
+
+class InterviewerProfile(models.Model):
+    """What the planning side keeps about a user who may interview; created on first write
+    (a user without one has no weekly limit)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="interviewer_profile",
+    )
+    weekly_limit = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Most sessions a week; empty: no limit.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekly_limit__isnull=True) | Q(weekly_limit__gte=1),
+                name="interviewer_weekly_limit_at_least_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Interviewer profile of {self.user_id}"

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from core.roles import Role, has_role
 from interviews import permissions
-from interviews.generator import BankQuestion, LoopHistory
+from interviews.generator import BankQuestion, LoopHistory, SwapRequest
 from interviews.models import (
     Candidate,
     InterviewSession,
@@ -37,6 +38,15 @@ UPCOMING_STATUSES = (Loop.Status.DRAFT, Loop.Status.SCHEDULED)
 def sees_all_candidates(user: User) -> bool:
     """Hiring managers, recruiters and admins see every candidate; interviewers only theirs."""
     return has_role(user, *CANDIDATE_READ_ROLES)
+
+
+def decision_note_visible(*, user: User | None, loop: Loop) -> bool:
+    """Whether `user` may read the loop's `decision_note`: interviewers never do (API.md,
+    additions of 2026-11-30); the job's team, recruiters and admins do (interviews.permissions,
+    without the loop-interviewer part of its VIEW rule)."""
+    if user is None:
+        return False
+    return permissions.sees_every_job(user) or permissions.on_team(user, loop)
 
 
 def job_list(*, user: User) -> QuerySet[Job]:
@@ -142,6 +152,46 @@ def assignable_interviewer_ids(*, user_ids: Iterable[int]) -> set[int]:
     )
 
 
+def iso_week_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """Monday 00:00 UTC of `now`'s ISO week, and the Monday after."""
+    day = now.astimezone(UTC).date()
+    start = datetime.combine(day - timedelta(days=day.weekday()), datetime.min.time(), UTC)
+    return start, start + timedelta(days=7)
+
+
+def interviewer_list(*, now: datetime) -> QuerySet[User]:
+    """Active users who may be assigned to a session, each with `weekly_limit` (from their
+    profile, None without one) and `sessions_this_week`: seats in loops that are not cancelled
+    whose session is scheduled in `now`'s ISO week (UTC), or, while the session has no time,
+    whose loop was created that week. Two queries a page, whatever the page's size."""
+    start, end = iso_week_bounds(now)
+    seats_this_week = (
+        SessionInterviewer.objects.filter(interviewer_id=OuterRef("pk"))
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .filter(
+            Q(session__scheduled_at__gte=start, session__scheduled_at__lt=end)
+            | Q(
+                session__scheduled_at__isnull=True,
+                loop__created_at__gte=start,
+                loop__created_at__lt=end,
+            )
+        )
+        .order_by()
+        .values("interviewer_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    may_interview = User.groups.through.objects.filter(group__name__in=ASSIGNABLE_ROLES)
+    return (
+        User.objects.filter(is_active=True, id__in=may_interview.values("user_id"))
+        .select_related("interviewer_profile")
+        .annotate(
+            sessions_this_week=Coalesce(Subquery(seats_this_week, output_field=IntegerField()), 0)
+        )
+        .order_by("id")
+    )
+
+
 def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:
     """The active questions of the levels, with competencies and exposure (how many
     non-cancelled loops ask each one). Three queries whatever the bank's size."""
@@ -206,3 +256,72 @@ def loop_history(
         .values_list("session__session_interviewers__interviewer_id", "question_id", "n")
     }
     return LoopHistory(asked_of_candidate=asked, interviewer_load=load, pairings=pairings)
+
+
+def swap_inputs(
+    *,
+    loop: Loop,
+    session: InterviewSession,
+    loop_rows: Sequence[SessionQuestion],
+    outgoing: SessionQuestion,
+    now: datetime,
+) -> tuple[SwapRequest, list[BankQuestion], LoopHistory]:
+    """What `interviews.generator.swap_candidates` needs to replace `outgoing` in `session`:
+    the request, the active questions of its level and the history of the session's
+    interviewers. `loop_rows` are every question row of the loop, with their questions.
+    Eight queries whatever the bank's size."""
+    level = outgoing.question.level_id
+    bank = bank_questions(level_slugs=[level])
+    seated = tuple(
+        SessionInterviewer.objects.filter(session=session)
+        .order_by("position")
+        .values_list("interviewer_id", flat=True)
+    )
+    loop_ids = frozenset(r.question_id for r in loop_rows)
+    history = loop_history(candidate_id=loop.candidate_id, interviewer_ids=seated, now=now)
+    # The loop's own questions are refused as "already in this loop", not as met before.
+    history = LoopHistory(
+        asked_of_candidate=history.asked_of_candidate - loop_ids,
+        interviewer_load=history.interviewer_load,
+        pairings=history.pairings,
+    )
+    # A question retired since the loop was planned is no longer in the bank's snapshot.
+    question_out = next((q for q in bank if q.id == outgoing.question_id), None) or BankQuestion(
+        id=outgoing.question_id,
+        level=level,
+        estimated_minutes=outgoing.estimated_minutes,
+        is_active=False,
+    )
+    competencies: defaultdict[int, set[str]] = defaultdict(set)
+    for question_id, competency in Question.competencies.through.objects.filter(
+        question_id__in=loop_ids
+    ).values_list("question_id", "competency_id"):
+        competencies[question_id].add(competency)
+    others = [r for r in loop_rows if r is not outgoing]
+    request = SwapRequest(
+        question_out=question_out,
+        session_order=session.order,
+        session_interviewers=seated,
+        minutes_left=session.duration_minutes
+        - sum(r.estimated_minutes for r in others if r.session_id == session.pk),
+        loop_question_ids=loop_ids,
+        covered_elsewhere=frozenset(c for r in others for c in competencies[r.question_id]),
+        seed=loop.seed,
+    )
+    return request, bank, history
+
+
+def swap_question_in(*, question_id: int, bank: Sequence[BankQuestion]) -> BankQuestion | None:
+    """The question chosen to come in, as the generator sees it: from the level's `bank` when it
+    is there, else read alone (it may be inactive or at another level); None if there is none."""
+    chosen = next((q for q in bank if q.id == question_id), None)
+    if chosen is not None:
+        return chosen
+    row = (
+        Question.objects.filter(pk=question_id)
+        .values_list("level_id", "estimated_minutes", "is_active")
+        .first()
+    )
+    if row is None:
+        return None
+    return BankQuestion(id=question_id, level=row[0], estimated_minutes=row[1], is_active=row[2])

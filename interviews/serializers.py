@@ -12,10 +12,48 @@ from core.fields import (
     StrictPrimaryKeyRelatedField,
 )
 from interviews import permissions
-from interviews.models import Candidate, InterviewSession, Job, JobTeamMember, Loop, LoopTemplate
+from interviews.models import (
+    Candidate,
+    InterviewSession,
+    Job,
+    JobTeamMember,
+    Loop,
+    LoopTemplate,
+    loop_balance_read,
+)
+from interviews.selectors import decision_note_visible
 from questionbank.models import Level
 
 MAX_SEED = 2**63 - 1
+
+
+# --- interviewers ------------------------------------------------------------------------------
+
+
+class InterviewerOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    weekly_limit = serializers.SerializerMethodField(
+        help_text="Most sessions a week; null: no limit."
+    )
+    sessions_this_week = serializers.IntegerField(
+        help_text="Sessions in loops not cancelled, scheduled in the current ISO week (UTC), or "
+        "created that week while they have no time."
+    )
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
+    def get_weekly_limit(self, user: User) -> int | None:
+        profile = getattr(user, "interviewer_profile", None)
+        return None if profile is None else profile.weekly_limit
+
+
+class InterviewerUpdateInputSerializer(serializers.Serializer):
+    weekly_limit = StrictIntegerField(
+        min_value=1,
+        max_value=100,
+        allow_null=True,
+        help_text="Most sessions a week, at least 1; null lifts the limit.",
+    )
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -203,11 +241,19 @@ class LoopSessionOutputSerializer(serializers.Serializer):
 
 
 class LoopBalanceOutputSerializer(serializers.Serializer):
+    """Reads the loop's stored balance defensively: a part missing or malformed (the column is
+    JSON and an admin or a script may have written anything, JSON null included) is shown empty
+    rather than failing. Bound with `source="*"`: DRF would show a null balance as null without
+    asking this serializer."""
+
     per_level = serializers.SerializerMethodField(
         help_text="Questions per level slug, in the bank's level order (easier levels first)."
     )
     competencies_covered = serializers.ListField(child=serializers.CharField())
     notes = serializers.ListField(child=serializers.CharField())
+
+    def to_representation(self, instance: Loop) -> dict:
+        return super().to_representation(loop_balance_read(instance.balance))
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
     def get_per_level(self, balance: dict) -> dict[str, int]:
@@ -220,7 +266,7 @@ class LoopBalanceOutputSerializer(serializers.Serializer):
         if rank is None:
             slugs = Level.objects.order_by("order", "slug").values_list("slug", flat=True)
             rank = self.context["level_rank"] = {slug: i for i, slug in enumerate(slugs)}
-        counts = balance.get("per_level", {})
+        counts = balance["per_level"]
         return {
             slug: counts[slug] for slug in sorted(counts, key=lambda s: (rank.get(s, len(rank)), s))
         }
@@ -233,13 +279,25 @@ class LoopOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Loop.Status.choices)
     seed = serializers.IntegerField()
     sessions = LoopSessionOutputSerializer(many=True, source="sessions.all")
-    balance = LoopBalanceOutputSerializer()
+    balance = LoopBalanceOutputSerializer(source="*")
     decision = serializers.CharField(help_text='"hire", "no_hire" or "" (not decided).')
-    decision_note = serializers.CharField()
+    decision_note = serializers.SerializerMethodField()
     decided_by = serializers.IntegerField(source="decided_by_id", allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="The decision's note; null for a caller who only interviews in the loop "
+            "(interviewers never see it).",
+        )
+    )
+    def get_decision_note(self, loop: Loop) -> str | None:
+        # Fails closed: without the request in the context nobody is shown the note.
+        user = getattr(self.context.get("request"), "user", None)
+        return loop.decision_note if decision_note_visible(user=user, loop=loop) else None
 
 
 class LoopSwapInputSerializer(serializers.Serializer):

@@ -3,6 +3,8 @@ from django.urls import path
 from interviews import apis
 
 urlpatterns = [
+    path("interviewers/", apis.InterviewerListApi.as_view(), name="interviewer-list"),
+    path("interviewers/<int:pk>/", apis.InterviewerDetailApi.as_view(), name="interviewer-detail"),
     path("jobs/", apis.JobListCreateApi.as_view(), name="job-list"),
     path("jobs/<int:pk>/", apis.JobDetailApi.as_view(), name="job-detail"),
     path("jobs/<int:pk>/team/", apis.JobTeamApi.as_view(), name="job-team"),

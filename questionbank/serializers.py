@@ -1,5 +1,6 @@
 from django.db import models
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from core.fields import (
     StrictBooleanField,
@@ -68,8 +69,18 @@ class RubricCriterionOutputSerializer(serializers.Serializer):
     weight = serializers.FloatField()
 
 
+class _TextRequiredEvenInPartialUpdates(StrictCharField):
+    # DRF skips `required` for every field under a partial update, nested items included; a
+    # rubric item without its text is incomplete whatever the request, so refuse it here
+    # (`rubric.N.text`) instead of letting the rubric validator meet a missing key.
+    def validate_empty_values(self, data):
+        if data is empty and self.required:
+            self.fail("required")
+        return super().validate_empty_values(data)
+
+
 class RubricCriterionInputSerializer(serializers.Serializer):
-    text = StrictCharField(max_length=1000)
+    text = _TextRequiredEvenInPartialUpdates(max_length=1000)
     weight = StrictFloatField(required=False, default=1.0, min_value=0.1, max_value=100)
 
 

@@ -68,15 +68,15 @@ def anonymous_client() -> APIClient:
 
 @pytest.fixture
 def client_for():
-    """client_for(user) -> an APIClient that sends that user's token."""
+    """client_for(user) -> an APIClient that sends a new sign-in token of that user."""
 
     def make(user: User | None) -> APIClient:
         client = APIClient()
         if user is not None:
-            from rest_framework.authtoken.models import Token
+            from core.services import token_create
 
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            _row, token = token_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

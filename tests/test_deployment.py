@@ -3,8 +3,10 @@
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,12 @@ PRODUCTION_ENV = {
 }
 
 
+# Set by the test run itself (tests/settings.py), never inherited by a production process.
+TEST_ONLY = {"DJANGO_SETTINGS_MODULE", "DEBUG"}
+
+
 def run(args: list[str], env: dict[str, str], timeout: int = 60) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in TEST_ONLY}
     return subprocess.run(
         args, cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=timeout
     )
@@ -63,12 +69,60 @@ def test_web_migrates_loads_the_bank_and_serves_a_wsgi_app_that_exists():
     assert migrate[:2] == ["python", "manage.py"] and migrate[2] in commands
     assert load[:2] == ["python", "manage.py"] and load[2] == "load_question_bank"
     assert load[2] in commands
-    assert gunicorn[0] == "gunicorn"
-    module, attribute = gunicorn[1].split(":")
+    assert gunicorn[:3] == ["gunicorn", "-c", "config/gunicorn.py"]
+    module, attribute = gunicorn[-1].split(":")
     result = run(
-        [str(VENV_BIN / "gunicorn"), "--check-config", f"{module}:{attribute}"], PRODUCTION_ENV
+        [str(VENV_BIN / "gunicorn"), "--check-config", *gunicorn[1:-1], f"{module}:{attribute}"],
+        PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stderr
+
+
+def raw_http(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(request)
+        return conn.recv(4096)
+
+
+def test_gunicorn_answers_414_and_431_at_the_limits_documented_in_security_md():
+    """The limits of config/gunicorn.py, against the real server (docs/SECURITY.md)."""
+    port = 18111
+    server = subprocess.Popen(
+        [
+            str(VENV_BIN / "gunicorn"),
+            "-c",
+            "config/gunicorn.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "config.wsgi:application",
+        ],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in TEST_ONLY},
+            **PRODUCTION_ENV,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        long_line = b"GET /healthz?q=" + b"a" * 4100 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        assert raw_http(port, long_line).startswith(b"HTTP/1.1 414")
+        many = b"".join(b"X-H%d: 1\r\n" % i for i in range(101))
+        too_many = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + many + b"\r\n"
+        assert raw_http(port, too_many).startswith(b"HTTP/1.1 431")
+        big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 8200 + b"\r\n\r\n"
+        assert raw_http(port, big).startswith(b"HTTP/1.1 431")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @pytest.mark.parametrize("service, subcommand", [("worker", "worker"), ("beat", "beat")])
@@ -90,6 +144,24 @@ def test_production_settings_pass_the_deploy_check():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_debug_is_off_unless_the_environment_turns_it_on():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "DEBUG"}
+    show = [sys.executable, "manage.py", "shell", "-c", "from django.conf import settings as s"]
+    result = run([*show[:-1], show[-1] + "; print(s.DEBUG)"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    # And so the production secret is required without anyone saying DEBUG=false.
+    no_secret = run([sys.executable, "manage.py", "check"], {**env, "SECRET_KEY": ""})
+    assert no_secret.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in no_secret.stderr
+
+
+def test_demo_users_refuse_to_be_created_in_production():
+    result = run([sys.executable, "manage.py", "create_demo_users"], PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "Set DEBUG=1" in result.stderr
+
+
 @pytest.mark.parametrize(
     "override, message",
     [
@@ -98,6 +170,9 @@ def test_production_settings_pass_the_deploy_check():
         ({"DEBUG": "maybe"}, "DEBUG must be one of"),
         ({"THROTTLE_USER_WRITES": "lots"}, "THROTTLE_USER_WRITES must look like"),
         ({"CONN_MAX_AGE": "soon"}, "CONN_MAX_AGE must be a whole number"),
+        ({"TOKEN_TTL_HOURS": "0"}, "TOKEN_TTL_HOURS must be at least 1"),
+        ({"TRUSTED_PROXY_COUNT": "one"}, "TRUSTED_PROXY_COUNT must be a whole number"),
+        ({"LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT must be at least 1"),
     ],
 )
 def test_bad_settings_refuse_to_start_naming_the_variable(override, message):

@@ -21,7 +21,13 @@ RECOMMENDATION_NAMES: dict[int, str] = {1: "strong_no", 2: "no", 3: "yes", 4: "s
 HIRE_RECOMMENDATION_MIN = 3
 
 _RATING_ALIGNED = ("rating", "interviewer", "candidate", "criterion", "question", "session", "loop")
-_CARD_ALIGNED = ("card_interviewer", "card_loop", "card_candidate", "card_recommendation")
+_CARD_ALIGNED = (
+    "card_interviewer",
+    "card_loop",
+    "card_candidate",
+    "card_recommendation",
+    "card_amended_after_peer_view",
+)
 _DECISION_ALIGNED = ("decision_loop", "decision_hire")
 
 
@@ -45,16 +51,23 @@ class CalibrationInputs:
     decision_hire: np.ndarray  # bool / 0-1
     interviewer_usernames: Mapping[int, str]
     question_meta: Mapping[int, tuple[str, str]]  # question id -> (slug, level slug)
+    # Card-aligned: the interviewer amended the card after they could read a peer's (API.md,
+    # Calibration, second edition). Omitted: no card was.
+    card_amended_after_peer_view: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         # Coerce once here so every statistic can rely on dtypes (the dataclass is frozen, hence
         # object.__setattr__), then refuse misaligned or out-of-scale arrays early and loudly.
+        if self.card_amended_after_peer_view is None:
+            object.__setattr__(
+                self, "card_amended_after_peer_view", np.zeros(len(self.card_interviewer), bool)
+            )
         for field in fields(self):
             if field.name in ("interviewer_usernames", "question_meta"):
                 continue
             if field.name == "rating":
                 dtype: type = np.float64
-            elif field.name == "decision_hire":
+            elif field.name in ("decision_hire", "card_amended_after_peer_view"):
                 dtype = np.bool_
             else:
                 dtype = np.int64
@@ -79,6 +92,7 @@ class CalibrationInputs:
         card_loop: Sequence[int] = (),
         card_candidate: Sequence[int] = (),
         card_recommendation: Sequence[int] = (),
+        card_amended_after_peer_view: Sequence[bool | int] | None = None,
         decision_loop: Sequence[int] = (),
         decision_hire: Sequence[bool | int] = (),
         interviewer_usernames: Mapping[int, str] | None = None,
@@ -97,6 +111,11 @@ class CalibrationInputs:
             card_loop=np.asarray(card_loop, dtype=np.int64),
             card_candidate=np.asarray(card_candidate, dtype=np.int64),
             card_recommendation=np.asarray(card_recommendation, dtype=np.int64),
+            card_amended_after_peer_view=(
+                None
+                if card_amended_after_peer_view is None
+                else np.asarray(card_amended_after_peer_view, dtype=np.bool_)
+            ),
             decision_loop=np.asarray(decision_loop, dtype=np.int64),
             decision_hire=np.asarray(decision_hire, dtype=np.bool_),
             interviewer_usernames=dict(interviewer_usernames or {}),

@@ -87,6 +87,8 @@ def interviewer_rows(inputs: CalibrationInputs, fit: SeverityFit) -> list[dict[s
     mean_rating is the plain mean of their criterion ratings and sd_rating the sample standard
     deviation sqrt(sum (x - mean)^2 / (n - 1)) (Bessel's correction; None below 2 ratings).
     Severity, its SE and the status behind the flags come from `fit_severity_model`.
+    amended_after_peer_view counts their scorecards amended after they could read a peer's (the
+    statistics themselves read each scorecard's first submission).
     """
     ids = distinct_ids(inputs.interviewer, inputs.card_interviewer)
     size = ids.size
@@ -100,6 +102,9 @@ def interviewer_rows(inputs: CalibrationInputs, fit: SeverityFit) -> list[dict[s
         )
         sd = np.where(ratings >= 2, np.sqrt(spread / (ratings - 1)), np.nan)  # sample SD
     scorecards = np.bincount(card_code, minlength=size)
+    amended_after_peer_view = np.bincount(
+        card_code, weights=inputs.card_amended_after_peer_view, minlength=size
+    )
     recommendation_counts = np.bincount(
         card_code * 4 + (inputs.card_recommendation - 1), minlength=4 * size
     ).reshape(size, 4)
@@ -130,6 +135,7 @@ def interviewer_rows(inputs: CalibrationInputs, fit: SeverityFit) -> list[dict[s
                 "decided_loops": int(decided[k]),
                 "decision_agreement": (float(matched[k] / decided[k]) if decided[k] > 0 else None),
                 "flags": interviewer_flags(status, int(ratings[k]), severity[k], severity_se[k]),
+                "amended_after_peer_view": int(amended_after_peer_view[k]),
             }
         )
     return rows

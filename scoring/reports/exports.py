@@ -1,6 +1,7 @@
 """Calibration report exports: a CSV with one row per interviewer, and a PNG severity chart.
 
-Both read the stored `result` only; nothing is recomputed. The chart uses matplotlib's
+Both read the stored `result` only; nothing is recomputed. Text cells of the CSV that a
+spreadsheet would run as a formula are escaped (see `_text`). The chart uses matplotlib's
 object-oriented API on the Agg canvas (no pyplot global state), so it is safe in any thread.
 """
 
@@ -31,6 +32,7 @@ CSV_COLUMNS = (
     "decided_loops",
     "decision_agreement",
     "flags",
+    "amended_after_peer_view",
 )
 # Error bars: about 95% of the normal distribution lies within 1.96 standard errors.
 Z_95 = 1.96
@@ -38,11 +40,23 @@ Z_95 = 1.96
 CHART_MAX_INTERVIEWERS = 60
 
 
+# A spreadsheet runs a cell beginning with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value: str) -> str:
+    """A text cell a spreadsheet shows as text: a leading single quote before a formula trigger
+    (OWASP's advice). Numbers never come through here, so a negative severity stays a number."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.4f}"
+    if isinstance(value, str):
+        return _text(value)
     return value
 
 
@@ -56,24 +70,27 @@ def _share(value: Any) -> Any:
 def report_csv(result: dict[str, Any]) -> str:
     """One row per interviewer of `result["interviewers"]`, in the report's order."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # RFC 4180's line ending: Python's writer quotes a field holding a character of its line
+    # terminator, so a carriage return inside a username cannot split a row either.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in result.get("interviewers") or []:
         counts = row.get("recommendation_counts") or {}
         writer.writerow(
             [
-                row.get("id"),
-                row.get("username") or "",
-                row.get("scorecards"),
-                row.get("ratings"),
+                _cell(row.get("id")),
+                _text(str(row.get("username") or "")),
+                _cell(row.get("scorecards")),
+                _cell(row.get("ratings")),
                 _cell(row.get("mean_rating")),
                 _cell(row.get("sd_rating")),
                 _cell(row.get("severity")),
                 _cell(row.get("severity_se")),
-                *(counts.get(name, 0) for name in RECOMMENDATIONS),
-                row.get("decided_loops", ""),
+                *(_cell(counts.get(name, 0)) for name in RECOMMENDATIONS),
+                _cell(row.get("decided_loops", "")),
                 _cell(_share(row.get("decision_agreement"))),
-                ";".join(row.get("flags") or []),
+                _text(";".join(str(flag) for flag in row.get("flags") or [])),
+                _cell(row.get("amended_after_peer_view", "")),
             ]
         )
     return out.getvalue()

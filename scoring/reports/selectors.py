@@ -31,8 +31,9 @@ from scoring.scorecards.models import CriterionRating, Recommendation, Scorecard
 _VALUES_LIST_CHUNK = 50_000
 # The recommendation as its score on the statistics' scale (strong_no 1 ... strong_yes 4), in SQL.
 # Built from code constants only: no client text reaches it.
-_RECOMMENDATION_SCORE_SQL = (
-    "CASE s.overall_recommendation "
+# The first submitted one: `first_recommendation` is set once an amendment changed it.
+_FIRST_RECOMMENDATION_SCORE_SQL = (
+    "CASE COALESCE(NULLIF(s.first_recommendation, ''), s.overall_recommendation) "
     + " ".join(f"WHEN '{r.value}' THEN {r.score}" for r in Recommendation)
     + " END"
 )
@@ -172,9 +173,13 @@ def _ratings_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
         joins.append(f"JOIN {t['template']} t ON t.id = l.template_id")
     if scope.levels:
         joins.append(f"JOIN {t['question']} q ON q.id = c.question_id")
+    # The first submission (the independent judgment; see CriterionRating): a rating an
+    # amendment changed reads its first value, one it added is left out, one it withdrew stays.
+    where.append("r.in_first_submission")
     sql = (
-        "SELECT r.rating::int8, s.interviewer_id::int8, l.candidate_id::int8, "
-        "r.criterion_id::int8, c.question_id::int8, s.session_id::int8, s.loop_id::int8 "
+        "SELECT COALESCE(r.first_rating, r.rating)::int8, s.interviewer_id::int8, "
+        "l.candidate_id::int8, r.criterion_id::int8, c.question_id::int8, s.session_id::int8, "
+        "s.loop_id::int8 "
         f"FROM {t['rating']} r {' '.join(joins)} WHERE {' AND '.join(where)}"
     )
     return sql, params
@@ -191,14 +196,17 @@ def _cards_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
         where.append(
             f"EXISTS (SELECT 1 FROM {t['rating']} r JOIN {t['criterion']} c "
             f"ON c.id = r.criterion_id {question_join} "
-            f"WHERE r.scorecard_id = s.id AND {' AND '.join(rating_where)})"
+            f"WHERE r.scorecard_id = s.id AND r.in_first_submission "
+            f"AND {' AND '.join(rating_where)})"
         )
     template_join = (
         f"JOIN {t['template']} t ON t.id = l.template_id" if scope.needs_template else ""
     )
     sql = (
         "SELECT s.interviewer_id::int8, s.loop_id::int8, l.candidate_id::int8, "
-        f"({_RECOMMENDATION_SCORE_SQL})::int8, "
+        # The first submitted recommendation: kept apart once an amendment changed it.
+        f"({_FIRST_RECOMMENDATION_SCORE_SQL})::int8, "
+        "(CASE WHEN s.amended_after_peer_view THEN 1 ELSE 0 END)::int8, "
         # Ordering columns, after the int8 ones: scorecards go in submission order.
         "s.submitted_at, s.id "
         f"FROM {t['card']} s JOIN {t['loop']} l ON l.id = s.loop_id {template_join} "
@@ -273,9 +281,10 @@ def _values_int_columns(
 def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
     """Flatten the submitted scorecards in `scope` into the statistics' arrays.
 
-    Three statements: ratings (one row per criterion rating, joined to scorecard, loop and
-    criterion), scorecards (one row per submitted scorecard in submission order, with the
-    recommendation already on the 1..4 scale), and the decisions of the loops they belong to;
+    Three statements: ratings (one row per criterion rating of the scorecards' first
+    submission, joined to scorecard, loop and criterion), scorecards (one row per submitted
+    scorecard in submission order, with its first submitted recommendation already on the 1..4
+    scale and whether it was amended after a peer view), and the decisions of their loops;
     then the usernames and question slugs of the ids that occur.
     """
     sql, params = _ratings_sql(scope)
@@ -283,9 +292,13 @@ def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
         sql, params, 7
     )
     sql, params = _cards_sql(scope)
-    card_interviewer, card_loop, card_candidate, card_recommendation = _fetch_int_columns(
-        sql, params, 4, ordered=True
-    )
+    (
+        card_interviewer,
+        card_loop,
+        card_candidate,
+        card_recommendation,
+        card_amended_after_peer_view,
+    ) = _fetch_int_columns(sql, params, 5, ordered=True)
     if connection.vendor == "postgresql":
         sql, params = _decisions_sql(np.unique(card_loop))
         decision_loop, decision_hire = _fetch_int_columns(sql, params, 2)
@@ -324,6 +337,7 @@ def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
         card_loop=card_loop,
         card_candidate=card_candidate,
         card_recommendation=card_recommendation,
+        card_amended_after_peer_view=card_amended_after_peer_view.astype(bool),
         decision_loop=decision_loop,
         decision_hire=decision_hire.astype(bool),
         interviewer_usernames=usernames,

@@ -204,11 +204,15 @@ class ScorecardAmendApi(generics.GenericAPIView):
             400: _error("Invalid input, or the amendment changes nothing."),
             403: _error("Only the author (or an admin) amends a scorecard."),
             404: NOT_VISIBLE,
-            409: _error("The scorecard is still a draft, or the loop was cancelled."),
+            409: _error(
+                "The scorecard is still a draft, or the loop was cancelled or decided "
+                "(`loop_decided`)."
+            ),
         },
         description="Change a submitted scorecard with a reason. What it said before is kept "
         "in its history and `revision` goes up by one. `ratings`, when sent, replaces every "
-        "rating and must still rate every active criterion.",
+        "rating and must still rate every active criterion. Refused once the loop is decided. "
+        "The calibration statistics keep reading the first submission.",
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:

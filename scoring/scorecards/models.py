@@ -52,6 +52,21 @@ class Scorecard(models.Model):
     )
     summary = models.TextField(blank=True, default="")
     revision = models.PositiveIntegerField(default=1)
+    # The first submission is the independent judgment the statistics read (API.md, Calibration,
+    # second edition). An amendment that changes the recommendation keeps the first one here;
+    # empty while `overall_recommendation` is still the one first submitted, so a row written by
+    # any path (a first submission, a bulk load) needs nothing extra and reads correctly.
+    first_recommendation = models.CharField(
+        max_length=10, choices=Recommendation.choices, blank=True, default="", db_default=""
+    )
+    # Whether the interviewer could read a peer's submitted scorecard in the loop when first
+    # submitting this one. Under the blind rule (scorecard_visibility_filter) nobody who sits in a
+    # loop reads a peer there before their own card is submitted, and one interviewer holds one
+    # seat per loop, so a first submission writes False; rows from before the rule were backfilled.
+    author_could_read_peers = models.BooleanField(default=False, db_default=False)
+    # Whether the interviewer amended it after they could read a peer's submitted scorecard in
+    # the loop (any of its ScorecardRevision rows by them with `author_could_read_peers`).
+    amended_after_peer_view = models.BooleanField(default=False, db_default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -75,7 +90,16 @@ class Scorecard(models.Model):
 
 
 class CriterionRating(models.Model):
-    """A 0-4 rating: 0 not addressed, 1 weak, 2 partial, 3 solid, 4 exceptional."""
+    """A 0-4 rating: 0 not addressed, 1 weak, 2 partial, 3 solid, 4 exceptional.
+
+    The row also keeps what the first submission said, for the statistics (one bulk read of
+    `COALESCE(first_rating, rating)` over the rows `in_first_submission`):
+    - `first_rating`: the rating as first submitted, set by the first amendment that touches the
+      row and never changed afterwards; NULL while `rating` is still the first submitted one;
+    - `in_first_submission`: False for a criterion first rated by an amendment;
+    - `withdrawn`: an amendment dropped the rating (a criterion retired since); the row stays for
+      the statistics and is hidden from every other read.
+    """
 
     scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="ratings")
     criterion = models.ForeignKey(
@@ -83,6 +107,9 @@ class CriterionRating(models.Model):
     )
     rating = models.PositiveSmallIntegerField()
     note = models.TextField(blank=True, default="")
+    first_rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    in_first_submission = models.BooleanField(default=True, db_default=True)
+    withdrawn = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["scorecard_id", "id"]
@@ -93,11 +120,17 @@ class CriterionRating(models.Model):
             models.CheckConstraint(
                 condition=Q(rating__gte=0) & Q(rating__lte=4), name="rating_between_0_and_4"
             ),
+            models.CheckConstraint(
+                condition=Q(first_rating__isnull=True)
+                | (Q(first_rating__gte=0) & Q(first_rating__lte=4)),
+                name="first_rating_between_0_and_4",
+            ),
         ]
 
 
 class ScorecardRevision(models.Model):
-    """What a submitted scorecard said before an amendment, who amended it, when and why."""
+    """What a submitted scorecard said before an amendment, who amended it, when and why, and
+    whether the amender could then read a peer's submitted scorecard in the loop."""
 
     scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="revisions")
     revision = models.PositiveIntegerField()
@@ -107,6 +140,8 @@ class ScorecardRevision(models.Model):
     amended_at = models.DateTimeField(default=timezone.now)
     reason = models.TextField()
     previous = models.JSONField()
+    # Could `amended_by` read another interviewer's submitted scorecard of the loop when amending?
+    author_could_read_peers = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["scorecard_id", "revision"]

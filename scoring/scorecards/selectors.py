@@ -1,10 +1,12 @@
 """Reads of scorecards under the blind-feedback rules (API.md, Who may do what).
 
 - Everyone sees their own scorecards, drafts included; nobody sees anyone else's draft.
-- Recruiters and admins see every submitted scorecard; a job's team (interviews.permissions)
-  sees the submitted scorecards of that job's loops.
-- Anyone else sees a peer's submitted scorecard in a loop only once they have submitted their own
-  scorecard in that loop.
+- Whoever sits as an interviewer in a loop sees a peer's submitted scorecard there only once they
+  have submitted their own scorecard in that loop, whatever their roles (API.md, additions of
+  2026-11-30: a hiring manager, recruiter or admin who interviews is blind in that loop too).
+- In the loops they do not sit in: recruiters and admins see every submitted scorecard; a job's
+  team (interviews.permissions) sees the submitted scorecards of that job's loops; anyone else
+  sees none.
 What a user may not see does not exist for them: the views answer 404.
 """
 
@@ -14,27 +16,36 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from interviews import permissions
+from interviews.models import SessionInterviewer
 from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
 
 
 def _ratings_with_question() -> QuerySet[CriterionRating]:
-    return CriterionRating.objects.annotate(
-        question_id_for_output=F("criterion__question_id")
-    ).order_by("id")
+    """The current ratings (not those an amendment withdrew), each with its question id."""
+    return (
+        CriterionRating.objects.filter(withdrawn=False)
+        .annotate(question_id_for_output=F("criterion__question_id"))
+        .order_by("id")
+    )
 
 
 def scorecard_visibility_filter(*, user: AbstractBaseUser) -> Q:
     """The condition on Scorecard rows that `user` may read."""
     own = Q(interviewer_id=user.pk)
-    if permissions.sees_every_job(user):
-        return own | Q(status=Scorecard.Status.SUBMITTED)
+    submitted = Q(status=Scorecard.Status.SUBMITTED)
     loops_submitted_in = Scorecard.objects.filter(
         interviewer_id=user.pk, status=Scorecard.Status.SUBMITTED
     ).values("loop_id")
-    visible = own | Q(status=Scorecard.Status.SUBMITTED, loop_id__in=loops_submitted_in)
+    # The blind rule: in a loop they sit in, peers only once their own judgment is in.
+    visible = own | (submitted & Q(loop_id__in=loops_submitted_in))
+    not_sat_in = ~Q(
+        loop_id__in=SessionInterviewer.objects.filter(interviewer_id=user.pk).values("loop_id")
+    )
+    if permissions.sees_every_job(user):
+        return visible | (submitted & not_sat_in)
     team_jobs = list(permissions.team_roles(user))
     if team_jobs:
-        visible |= Q(status=Scorecard.Status.SUBMITTED, loop__template__job_id__in=team_jobs)
+        visible |= submitted & not_sat_in & Q(loop__template__job_id__in=team_jobs)
     return visible
 
 

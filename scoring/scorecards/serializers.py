@@ -160,3 +160,7 @@ class ScorecardRevisionOutputSerializer(serializers.Serializer):
     amended_at = serializers.DateTimeField()
     reason = serializers.CharField()
     previous = ScorecardPreviousOutputSerializer()
+    author_could_read_peers = serializers.BooleanField(
+        help_text="Whether the amender could read another interviewer's submitted scorecard of "
+        "the loop when making this amendment (statistics keep reading the first submission)."
+    )

@@ -5,7 +5,9 @@ Rules, each refused with a 4xx that says what to change:
 - scorecards are written only while their loop is scheduled (amendments also once it completed);
 - every rated criterion belongs to a question of the session, is active, and is rated once;
 - submitting needs every active criterion of the session's questions rated and a recommendation;
-- a submitted scorecard is never changed in place: `scorecard_amend` keeps what it said before;
+- a submitted scorecard is never changed in place: `scorecard_amend` keeps what it said before,
+  and the first submission stays readable by the statistics (see CriterionRating);
+- amendments are refused once the loop is decided: a judgment cannot follow the decision;
 - when every interviewer of every session of a loop has submitted, the loop becomes completed.
 
 The database has the last word on races: one scorecard per interviewer per session is a unique
@@ -51,6 +53,7 @@ class ScorecardErrorCode(enum.StrEnum):
     SCORECARD_NOT_SUBMITTED = "scorecard_not_submitted"
     SCORECARD_INCOMPLETE = "scorecard_incomplete"
     AMENDMENT_CHANGES_NOTHING = "amendment_changes_nothing"
+    LOOP_DECIDED = "loop_decided"
 
 
 class RatingInput(TypedDict):
@@ -383,7 +386,9 @@ def _replace_ratings(
 
 def _rated_criteria(*, scorecard: Scorecard) -> set[int]:
     return set(
-        CriterionRating.objects.filter(scorecard=scorecard).values_list("criterion_id", flat=True)
+        CriterionRating.objects.filter(scorecard=scorecard, withdrawn=False).values_list(
+            "criterion_id", flat=True
+        )
     )
 
 
@@ -466,6 +471,93 @@ def scorecard_submit(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:
     return scorecard
 
 
+def _lock_loop_for_amendment(*, loop_id: int) -> None:
+    """Take the loop's row lock and check, under it, that the loop is scheduled or completed
+    and not decided. `loop_decide` takes the same lock, so an amendment and the decision never
+    pass each other. Lock order: the scorecard row (already held), then the loop row."""
+    loop_status, decision = (
+        Loop.objects.select_for_update()
+        .filter(pk=loop_id)
+        .values_list("status", "decision")
+        .first()
+    )
+    if decision:
+        message = (
+            f"Loop {loop_id} was decided ({decision}); its scorecards can no longer be amended, "
+            "so that no judgment follows the decision. Write any further remark elsewhere."
+        )
+        raise _refuse(
+            ScorecardErrorCode.LOOP_DECIDED, message, {"loop": [message]}, status.HTTP_409_CONFLICT
+        )
+    _check_loop_open(
+        loop=Loop(pk=loop_id, status=loop_status), field="session", allow_completed=True
+    )
+
+
+def _can_read_a_peer(*, user: AbstractBaseUser, scorecard: Scorecard) -> bool:
+    """Whether `user` can read, now, a submitted scorecard of another interviewer of the loop.
+
+    Precondition: the caller holds the loop's row lock, so every submission in the loop that
+    committed before it is seen (submissions take that lock before they commit).
+    """
+    return (
+        Scorecard.objects.filter(
+            scorecard_visibility_filter(user=user),
+            loop_id=scorecard.loop_id,
+            status=Scorecard.Status.SUBMITTED,
+        )
+        .exclude(interviewer_id=scorecard.interviewer_id)
+        .exists()
+    )
+
+
+def _amend_ratings(
+    *, scorecard: Scorecard, ratings: Sequence[RatingInput], rubric: SessionRubric
+) -> None:
+    """Make the current ratings equal `ratings` without losing what the first submission said.
+
+    Rows are changed in place rather than replaced: a row of the first submission keeps its
+    first rating in `first_rating` (set by the first amendment that touches it); one the
+    amendment drops is `withdrawn` (hidden, kept for the statistics); a criterion rated for the
+    first time is a new row outside the first submission. At most three statements.
+    """
+    rows = {row.criterion_id: row for row in CriterionRating.objects.filter(scorecard=scorecard)}
+    wanted = {item["criterion"]: item for item in ratings}
+    changed: list[CriterionRating] = []
+    dropped: list[int] = []
+    for criterion_id, row in rows.items():
+        item = wanted.get(criterion_id)
+        if item is None and (row.withdrawn or not row.in_first_submission):
+            if not row.in_first_submission:
+                dropped.append(row.pk)
+            continue
+        if row.first_rating is None and row.in_first_submission:
+            row.first_rating = row.rating
+        if item is None:
+            row.withdrawn = True
+        else:
+            row.rating, row.note, row.withdrawn = item["rating"], item.get("note", ""), False
+        changed.append(row)
+    if changed:
+        CriterionRating.objects.bulk_update(
+            changed, ["rating", "note", "first_rating", "withdrawn"]
+        )
+    if dropped:
+        CriterionRating.objects.filter(pk__in=dropped).delete()
+    added = [item for criterion_id, item in wanted.items() if criterion_id not in rows]
+    if added:
+        CriterionRating.objects.bulk_create(
+            CriterionRating(
+                scorecard=scorecard,
+                criterion_id=item["criterion"],
+                rating=item["rating"],
+                note=item.get("note", ""),
+                in_first_submission=False,
+            )
+            for item in added
+        )
+
+
 def _ratings_key(ratings: Iterable[dict[str, Any]]) -> list[tuple[int, int, str]]:
     return sorted((r["criterion"], r["rating"], r.get("note", "")) for r in ratings)
 
@@ -482,10 +574,13 @@ def scorecard_amend(
 ) -> Scorecard:
     """Change a submitted scorecard, keeping what it said before as a ScorecardRevision.
 
-    The revision records who amended it, when, why and the previous recommendation, summary and
-    ratings; `revision` goes up by one and the amendment is written to the audit trail. The
-    author (or an admin) may amend while the loop is scheduled or completed. `ratings`, when
-    given, replaces every rating and must still rate every active criterion.
+    The revision records who amended it, when, why, the previous recommendation, summary and
+    ratings, and whether the amender could then read a peer's submitted scorecard in the loop
+    (when the amender is the author, the scorecard is marked `amended_after_peer_view`);
+    `revision` goes up by one and the amendment is written to the audit trail. The author (or
+    an admin) may amend while the loop is scheduled or completed and not yet decided. `ratings`,
+    when given, replaces every rating and must still rate every active criterion; the first
+    submitted ratings and recommendation stay readable (`first_rating`, `first_recommendation`).
     """
     scorecard = _scorecard_for_write(user=user, scorecard_id=scorecard_id)
     _require_author(scorecard=scorecard, user=user, allow_admin=True)
@@ -501,7 +596,7 @@ def scorecard_amend(
             {"status": [message]},
             status.HTTP_409_CONFLICT,
         )
-    _check_loop_open(loop=scorecard.loop, field="session", allow_completed=True)
+    _lock_loop_for_amendment(loop_id=scorecard.loop_id)
     previous_ratings = scorecard_ratings_snapshot(scorecard=scorecard)
     changed: list[str] = []
     if overall_recommendation is not None and (
@@ -534,6 +629,7 @@ def scorecard_amend(
             {"non_field_errors": ["Nothing differs from the submitted scorecard."]},
             status.HTTP_400_BAD_REQUEST,
         )
+    could_read_peers = _can_read_a_peer(user=user, scorecard=scorecard)
     ScorecardRevision.objects.create(
         scorecard=scorecard,
         revision=scorecard.revision,
@@ -545,17 +641,32 @@ def scorecard_amend(
             "summary": scorecard.summary,
             "ratings": previous_ratings,
         },
+        author_could_read_peers=could_read_peers,
     )
     if ratings is not None and rubric is not None:
-        _replace_ratings(scorecard=scorecard, ratings=ratings, rubric=rubric)
+        _amend_ratings(scorecard=scorecard, ratings=ratings, rubric=rubric)
     if overall_recommendation is not None:
+        if not scorecard.first_recommendation:
+            # Set once, by the first amendment: what the statistics read from now on.
+            scorecard.first_recommendation = scorecard.overall_recommendation
         scorecard.overall_recommendation = overall_recommendation
     if summary is not None:
         scorecard.summary = summary
+    if could_read_peers and user.pk == scorecard.interviewer_id:
+        scorecard.amended_after_peer_view = True
     old_revision = scorecard.revision
     scorecard.revision = old_revision + 1
     scorecard.updated_at = timezone.now()
-    scorecard.save(update_fields=["overall_recommendation", "summary", "revision", "updated_at"])
+    scorecard.save(
+        update_fields=[
+            "overall_recommendation",
+            "first_recommendation",
+            "summary",
+            "amended_after_peer_view",
+            "revision",
+            "updated_at",
+        ]
+    )
     audit_record(
         actor=user,
         action="scorecard.amended",

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from core.schema import ERROR_RESPONSES, PUBLIC_PATHS
+from core.schema import ERROR_RESPONSES, PUBLIC_PATHS, SERVER_LIMIT_RESPONSES
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,8 @@ def test_every_error_response_of_every_operation_is_the_error_schema(schema):
         if path in PUBLIC_PATHS:
             continue
         for status, response in operation["responses"].items():
+            if status in SERVER_LIMIT_RESPONSES:
+                continue  # gunicorn's own answers, checked below
             if status[0] in "45":
                 assert response["content"]["application/json"]["schema"] == ERROR_REF, (
                     f"{method.upper()} {path} {status}"
@@ -51,3 +53,14 @@ def test_a_views_own_error_description_is_kept(schema):
     assert submit["409"]["description"] == "Already submitted, or the loop is not scheduled."
     csv = schema["paths"]["/api/v1/calibration-reports/{id}/export/"]["get"]["responses"]
     assert csv["409"]["description"] == "The report has not succeeded."
+
+
+def test_gunicorns_request_limits_are_documented_as_plain_text(schema):
+    """414 and 431 come from gunicorn (config/gunicorn.py) before the app: plain text."""
+    for path, method, operation in _operations(schema):
+        if path in PUBLIC_PATHS:
+            continue
+        for status in ("414", "431"):
+            response = operation["responses"][status]
+            assert set(response["content"]) == {"text/plain"}, f"{method.upper()} {path} {status}"
+            assert "gunicorn" in response["description"]

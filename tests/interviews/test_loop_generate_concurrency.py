@@ -7,8 +7,8 @@ import time
 import pytest
 from django.db import connection
 
-from interviews import services
 from interviews.models import SessionQuestion
+from interviews.services import loops as services  # loop_generate reads bank_questions here
 from tests.interviews.conftest import make_template
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -21,7 +21,11 @@ def test_interviewer_sees_only_loops_they_interview_in(generate, client_for, int
     assert [r["id"] for r in client_for(inside).get("/api/v1/loops/").json()["results"]] == [
         body["id"]
     ]
-    assert client_for(inside).get(f"/api/v1/loops/{body['id']}/").json() == body
+    # The same loop, but never the hiring manager's decision note (API.md, 2026-11-30).
+    assert client_for(inside).get(f"/api/v1/loops/{body['id']}/").json() == {
+        **body,
+        "decision_note": None,
+    }
     assert client_for(outside).get("/api/v1/loops/").json()["results"] == []
     hidden = client_for(outside).get(f"/api/v1/loops/{body['id']}/")
     assert hidden.status_code == 404
@@ -83,3 +87,41 @@ def test_interviewer_list_query_count(
     with django_assert_max_num_queries(12):
         assert client.get("/api/v1/loops/").json()["count"] == 1
     assert Loop.objects.count() == 1
+
+
+DECISION_NOTE = "Strong on metrics; salary expectations above the band."
+
+
+def _decided(loop_id: int) -> None:
+    # The decision as loop_decide stores it (its endpoint is tested in test_loop_lifecycle).
+    Loop.objects.filter(pk=loop_id).update(
+        status=Loop.Status.COMPLETED, decision="no_hire", decision_note=DECISION_NOTE
+    )
+
+
+def test_interviewers_never_see_the_decision_note(generate, client_for, interviewer_pool):
+    body = generate().json()
+    _decided(body["id"])
+    inside = next(u for u in interviewer_pool if u.pk in _seated(body))
+    client = client_for(inside)
+
+    detail = client.get(f"/api/v1/loops/{body['id']}/").json()
+    listed = client.get("/api/v1/loops/").json()["results"]
+    kit = client.get("/api/v1/me/sessions/")
+
+    assert (detail["decision"], detail["decision_note"]) == ("no_hire", None)
+    assert [row["decision_note"] for row in listed] == [None]
+    assert kit.status_code == 200
+    assert kit.json()["results"]
+    assert DECISION_NOTE not in kit.content.decode()
+
+
+@pytest.mark.parametrize("role", ["hiring_manager", "recruiter", "admin_user"])
+def test_planners_read_the_decision_note(request, role, generate, client_for):
+    body = generate().json()
+    _decided(body["id"])
+    client = client_for(request.getfixturevalue(role))
+
+    assert client.get(f"/api/v1/loops/{body['id']}/").json()["decision_note"] == DECISION_NOTE
+    listed = client.get("/api/v1/loops/").json()["results"]
+    assert [row["decision_note"] for row in listed] == [DECISION_NOTE]

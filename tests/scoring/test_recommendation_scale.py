@@ -9,7 +9,7 @@ from django.db import connection
 
 from scoring.calibration.inputs import HIRE_RECOMMENDATION_MIN, RECOMMENDATION_NAMES
 from scoring.reports.exports import CSV_COLUMNS, RECOMMENDATIONS
-from scoring.reports.selectors import _RECOMMENDATION_SCORE_SQL
+from scoring.reports.selectors import _FIRST_RECOMMENDATION_SCORE_SQL
 from scoring.scorecards.models import RECOMMENDATION_OPTIONS, Recommendation
 
 
@@ -32,12 +32,15 @@ def test_the_statistics_read_the_same_codes_and_yes_is_the_first_hire():
 
 @pytest.mark.django_db
 def test_the_report_sql_gives_each_recommendation_its_score():
+    """The first submitted recommendation counts: an amended card keeps it apart."""
+    sql = _FIRST_RECOMMENDATION_SCORE_SQL.replace("s.first_recommendation", "%s").replace(
+        "s.overall_recommendation", "%s"
+    )
     with connection.cursor() as cursor:
         for recommendation in Recommendation:
-            cursor.execute(
-                f"SELECT {_RECOMMENDATION_SCORE_SQL.replace('s.overall_recommendation', '%s')}",
-                [recommendation.value],
-            )
+            cursor.execute(f"SELECT {sql}", ["", recommendation.value])
+            assert cursor.fetchone() == (recommendation.score,)
+            cursor.execute(f"SELECT {sql}", [recommendation.value, "strong_yes"])
             assert cursor.fetchone() == (recommendation.score,)
 
 

@@ -62,6 +62,7 @@ def test_amend_records_the_previous_version_and_bumps_the_revision(submitted, in
                 for c in plan.criteria
             ],
         },
+        "author_could_read_peers": False,
     }
 
 

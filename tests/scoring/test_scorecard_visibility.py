@@ -121,18 +121,49 @@ def test_outsider_sees_no_scorecard(
     assert not _visible(client_for(outsider), card.pk)
 
 
-def test_hiring_manager_who_interviews_still_sees_every_submitted_scorecard(
-    hiring_manager, other_interviewer, client_for
+@pytest.mark.parametrize("role", ["hiring_manager", "recruiter", "admin_user"])
+def test_whoever_interviews_in_a_loop_is_blind_there_until_their_own_card_is_submitted(
+    other_interviewer, client_for, request, role
 ):
+    """API.md, additions of 2026-11-30: blind "whatever else their roles allow". The loop is of
+    the hiring manager's own job, so that nothing but the blind rule hides the peer's card."""
+    viewer = request.getfixturevalue(role)
     own = rated_session(
-        interviewers=[hiring_manager],
-        loop=LoopFactory(template__job__hiring_manager=hiring_manager),
+        interviewers=[viewer],
+        loop=LoopFactory(template__job__hiring_manager=request.getfixturevalue("hiring_manager")),
     )
     peer = rated_session(interviewers=[other_interviewer], loop=own.loop)
-    scorecard_in(own, interviewer=hiring_manager, submitted=False)
+    own_card = scorecard_in(own, interviewer=viewer, submitted=False)
     peer_card = scorecard_in(peer, interviewer=other_interviewer, submitted=True)
+    client = client_for(viewer)
 
-    assert _visible(client_for(hiring_manager), peer_card.pk)
+    assert not _visible(client, peer_card.pk)
+    assert client.get(f"{SCORECARDS_URL}{peer_card.pk}/history/").status_code == 404
+
+    own_card.status = "submitted"
+    own_card.overall_recommendation = "yes"
+    own_card.submitted_at = peer_card.submitted_at
+    own_card.save()
+
+    assert _visible(client, peer_card.pk)
+
+
+def test_hiring_manager_who_interviews_in_one_loop_still_sees_submitted_cards_of_others(
+    hiring_manager, interviewer, other_interviewer, client_for
+):
+    own = rated_session(interviewers=[hiring_manager, interviewer])
+    # Another loop of the hiring manager's own job (job teams: only those are theirs to read).
+    elsewhere = rated_session(
+        interviewers=[other_interviewer],
+        loop=LoopFactory(template__job__hiring_manager=hiring_manager),
+    )
+    scorecard_in(own, interviewer=hiring_manager, submitted=False)
+    co_interviewer_card = scorecard_in(own, interviewer=interviewer, submitted=True)
+    other_loop_card = scorecard_in(elsewhere, interviewer=other_interviewer, submitted=True)
+    client = client_for(hiring_manager)
+
+    assert not _visible(client, co_interviewer_card.pk)
+    assert _visible(client, other_loop_card.pk)
 
 
 def test_anonymous_caller_gets_401(anonymous_client):

@@ -22,7 +22,7 @@ def add_hiring_managers_to_their_teams(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('interviews', '0001_initial'),
+        ('interviews', '0002_interviewer_profile_and_balance_validator'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
