@@ -6,6 +6,7 @@ from core.fields import (
     StrictCharField,
     StrictChoiceField,
     StrictEmailField,
+    StrictIntegerField,
     StrictRegexField,
 )
 from core.roles import ROLE_NAMES
@@ -22,8 +23,8 @@ class TokenObtainOutputSerializer(serializers.Serializer):
 
 
 class IntegrationTokenCreateInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    expires_in_days = serializers.IntegerField(min_value=1, max_value=365)
+    name = StrictCharField(max_length=100)
+    expires_in_days = StrictIntegerField(min_value=1, max_value=365)
 
 
 class IntegrationTokenOutputSerializer(serializers.Serializer):

@@ -75,7 +75,10 @@ class InterviewerApi(PlanningApi):
     weekly limits."""
 
     serializer_class = InterviewerOutputSerializer
+    # People, not a job's objects: global roles decide.
+    permission_classes = [RolePermission]
     read_roles = (Role.HIRING_MANAGER, Role.RECRUITER)
+    write_roles = (Role.HIRING_MANAGER,)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

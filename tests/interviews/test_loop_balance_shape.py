@@ -29,8 +29,8 @@ MALFORMED = [
 EMPTY_PARTS = {"per_level": {}, "competencies_covered": [], "notes": []}
 
 
-def _loop_with_balance(balance, interviewer):
-    loop = LoopFactory()
+def _loop_with_balance(balance, interviewer, hiring_manager):
+    loop = LoopFactory(template__job__hiring_manager=hiring_manager)  # a loop of Hannah's job
     SessionInterviewerFactory(session__loop=loop, interviewer=interviewer)
     # Written straight to the table, as a script or the Django shell would.
     # (None is JSON null here, not SQL NULL, which the column refuses.)
@@ -42,7 +42,7 @@ def _loop_with_balance(balance, interviewer):
 
 @pytest.mark.parametrize("balance", MALFORMED, ids=repr)
 def test_a_malformed_balance_reads_as_empty_parts(client_for, hiring_manager, interviewer, balance):
-    loop = _loop_with_balance(balance, interviewer)
+    loop = _loop_with_balance(balance, interviewer, hiring_manager)
 
     for who in (hiring_manager, interviewer):
         listed = client_for(who).get("/api/v1/loops/")
@@ -56,7 +56,9 @@ def test_a_malformed_balance_reads_as_empty_parts(client_for, hiring_manager, in
 def test_the_good_parts_of_a_partly_broken_balance_are_kept(
     client_for, hiring_manager, interviewer
 ):
-    loop = _loop_with_balance({**GOOD, "per_level": {"beginner": 1, "advanced": "2"}}, interviewer)
+    loop = _loop_with_balance(
+        {**GOOD, "per_level": {"beginner": 1, "advanced": "2"}}, interviewer, hiring_manager
+    )
 
     body = client_for(hiring_manager).get(f"/api/v1/loops/{loop.pk}/").json()
 
@@ -86,8 +88,10 @@ def test_a_malformed_balance_fails_model_validation(balance):
     assert "balance" in caught.value.message_dict
 
 
-def test_the_admin_loop_page_shows_a_malformed_balance(client, admin_user, interviewer):
-    loop = _loop_with_balance({"per_level": 3}, interviewer)
+def test_the_admin_loop_page_shows_a_malformed_balance(
+    client, admin_user, interviewer, hiring_manager
+):
+    loop = _loop_with_balance({"per_level": 3}, interviewer, hiring_manager)
     admin_user.is_superuser = True  # the Django admin asks for model permissions
     admin_user.save()
     client.force_login(admin_user)
