@@ -56,6 +56,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of mixed load")
     parser.add_argument("--solo-seconds", type=float, default=10.0, help="each load alone")
     parser.add_argument("--rounds", type=int, default=1, help="rounds of each load alone")
+    parser.add_argument(
+        "--warmup", type=float, default=3.0, help="seconds of each load alone before the rounds"
+    )
     parser.add_argument("--loops", type=int, default=600, help="loops seeded (upper bound)")
     parser.add_argument(
         "--postgres",
@@ -85,38 +88,87 @@ class Clients:
         return {session for s in self.submitters for session in s.attempted}
 
 
-def window(port: int, clients: Clients, seconds: float, *, submit: bool, read: bool) -> dict:
-    """One window of load; the figures of each kind of client that ran."""
+def window(stack: Stack, clients: Clients, seconds: float, *, submit: bool, read: bool) -> dict:
+    """One window of load; the figures of each kind of client that ran, and, when one kind ran
+    alone, the servers' CPU time per answered request."""
     kinds = {
         "scorecards": clients.submitters if submit else [],
         "me": clients.readers if read else [],
     }
     tallies = {kind: Tally() for kind, members in kinds.items() if members}
     pairs = [(member, tallies[kind]) for kind, members in kinds.items() for member in members]
-    elapsed = run_window(port, pairs, seconds)
-    return {kind: tally.summary(elapsed) for kind, tally in tallies.items()} | {
-        "window_s": round(elapsed, 2)
-    }
+    cpu_before = stack.server_cpu_seconds()
+    elapsed = run_window(stack.web_port, pairs, seconds)
+    cpu = stack.server_cpu_seconds() - cpu_before
+    figures = {kind: tally.summary(elapsed) for kind, tally in tallies.items()}
+    if len(figures) == 1:
+        (alone,) = figures.values()
+        alone["server_cpu_s"] = round(cpu, 3)
+        per_request = 1000 * cpu / alone["ok"] if alone["ok"] else None
+        alone["server_cpu_ms_per_request"] = round(per_request, 2) if per_request else None
+    return figures | {"window_s": round(elapsed, 2)}
 
 
-def alone_rounds(port: int, clients: Clients, seconds: float, rounds: int) -> dict[str, Any]:
-    """Each load alone, `rounds` times, alternating; throughputs, ratios and their medians."""
-    runs = []
-    for index in range(rounds):
-        scorecards = window(port, clients, seconds, submit=True, read=False)["scorecards"]
-        me = window(port, clients, seconds, submit=False, read=True)["me"]
-        ratio = _ratio(scorecards, me)
-        log(
-            f"alone, round {index + 1}: scorecards {scorecards['throughput_per_s']}/s, "
-            f"/me/ {me['throughput_per_s']}/s, ratio {ratio} (load {_load()})"
-        )
-        runs.append({"scorecards": scorecards, "me": me, "ratio": ratio, "load": _load()})
+def alone_rounds(
+    stack: Stack, clients: Clients, seconds: float, rounds: int, warmup: float
+) -> dict[str, Any]:
+    """Each load alone, `rounds` times, alternating (after a warm-up window of each, not
+    counted). Per round and over all rounds: the throughputs and their ratio, and the servers'
+    CPU per request and its ratio (me / scorecard: what the throughput ratio would be on a
+    machine that only ran this stack). Short windows and many rounds let both loads see the
+    same machine when other work shares it."""
+    if warmup > 0:
+        window(stack, clients, warmup, submit=True, read=False)
+        window(stack, clients, warmup, submit=False, read=True)
+    runs = [_round(stack, clients, seconds, index) for index in range(rounds)]
+    pooled = {kind: _pooled(runs, kind) for kind in ("scorecards", "me")}
     return {
         "rounds": runs,
         "median_scorecards_per_s": _median(r["scorecards"]["throughput_per_s"] for r in runs),
         "median_me_per_s": _median(r["me"]["throughput_per_s"] for r in runs),
         "median_ratio": _median(r["ratio"] for r in runs),
+        "median_cpu_ratio": _median(r["cpu_ratio"] for r in runs),
+        "over_all_rounds": pooled,
+        "ratio_over_all_rounds": _ratio(pooled["scorecards"], pooled["me"]),
+        "cpu_ratio_over_all_rounds": _cpu_ratio(pooled["scorecards"], pooled["me"]),
     }
+
+
+def _round(stack: Stack, clients: Clients, seconds: float, index: int) -> dict[str, Any]:
+    scorecards = window(stack, clients, seconds, submit=True, read=False)["scorecards"]
+    me = window(stack, clients, seconds, submit=False, read=True)["me"]
+    run = {
+        "scorecards": scorecards,
+        "me": me,
+        "ratio": _ratio(scorecards, me),
+        "cpu_ratio": _cpu_ratio(scorecards, me),
+        "load": _load(),
+    }
+    log(
+        f"alone, round {index + 1}: scorecards {scorecards['throughput_per_s']}/s "
+        f"({scorecards['server_cpu_ms_per_request']} ms CPU), /me/ {me['throughput_per_s']}/s "
+        f"({me['server_cpu_ms_per_request']} ms CPU), ratio {run['ratio']}, CPU ratio "
+        f"{run['cpu_ratio']} (load {run['load']})"
+    )
+    return run
+
+
+def _pooled(runs: list[dict], kind: str) -> dict[str, float]:
+    """One kind's figures over all its windows together."""
+    ok = sum(r[kind]["ok"] for r in runs)
+    seconds = sum(r[kind]["window_s"] for r in runs)
+    cpu = sum(r[kind]["server_cpu_s"] for r in runs)
+    return {
+        "ok": ok,
+        "throughput_per_s": round(ok / seconds, 1) if seconds else 0,
+        "server_cpu_ms_per_request": round(1000 * cpu / ok, 2) if ok else None,
+    }
+
+
+def _cpu_ratio(scorecards: dict, me: dict) -> float | None:
+    if not scorecards["server_cpu_ms_per_request"] or not me["server_cpu_ms_per_request"]:
+        return None
+    return round(me["server_cpu_ms_per_request"] / scorecards["server_cpu_ms_per_request"], 3)
 
 
 def _ratio(scorecards: dict, me: dict) -> float | None:
@@ -154,10 +206,10 @@ def measure(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
     report: dict[str, Any] = {"gunicorn": dataclasses.asdict(gunicorn), "load_before": _load()}
     if args.duration > 0:
         log(f"mixed: {args.clients} submitting + {args.clients} reading clients")
-        mixed = window(stack.web_port, clients, args.duration, submit=True, read=True)
+        mixed = window(stack, clients, args.duration, submit=True, read=True)
         report["mixed"] = mixed | {"ratio": _ratio(mixed["scorecards"], mixed["me"])}
     if args.rounds > 0 and args.solo_seconds > 0:
-        report["alone"] = alone_rounds(stack.web_port, clients, args.solo_seconds, args.rounds)
+        report["alone"] = alone_rounds(stack, clients, args.solo_seconds, args.rounds, args.warmup)
     report["database"] = check_acknowledged(
         attempted=clients.attempted(), acknowledged=clients.acknowledged
     )
@@ -181,7 +233,10 @@ def print_report(report: dict[str, Any]) -> None:
         alone = report["alone"]
         lines.append(
             f"alone, medians: scorecards {alone['median_scorecards_per_s']}/s, /me/ "
-            f"{alone['median_me_per_s']}/s, ratio {alone['median_ratio']} (target >= 0.35)"
+            f"{alone['median_me_per_s']}/s, ratio {alone['median_ratio']}; over all rounds "
+            f"{alone['ratio_over_all_rounds']} (target >= 0.35); servers' CPU per request, "
+            f"ratio me / scorecards: median {alone['median_cpu_ratio']}, over all rounds "
+            f"{alone['cpu_ratio_over_all_rounds']}"
         )
     checks = report["database"]
     lines.append(

@@ -424,6 +424,29 @@ class Stack:
         """How many 500s gunicorn's workers logged (Django logs each with this line)."""
         return self.log_tail("web", 100000).count("Internal Server Error")
 
+    def server_cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the stack's servers: every process in the
+        process groups it started (gunicorn and its workers, Celery), PostgreSQL's postmaster
+        and backends, and Redis. What a request costs the servers, whatever else the machine
+        runs meanwhile (the clients' own CPU is not in it)."""
+        groups = {p.pid for p in self.processes.values()}
+        roots = {
+            pid for pid in (self._pid_in("pg/postmaster.pid"), self._pid_in("redis.pid")) if pid
+        }
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                pid, ppid, pgid = int(stat.parent.name), int(fields[1]), int(fields[2])
+                if pgid in groups or pid in roots or ppid in roots:
+                    ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def _pid_in(self, name: str) -> int | None:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            return int((self.workdir / name).read_text().split()[0])
+        return None
+
     def django(self, *, conn_max_age: int = 0, allowed_hosts: str = "") -> None:
         """Set up Django in this process against the stack's database (for setup and checks)."""
         os.environ.update(self.env())

@@ -130,6 +130,7 @@ class Tally:
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "connection_errors": self.errors,
             "first_error": self.first_error,
+            "window_s": round(elapsed, 3),
             "throughput_per_s": round(ok / elapsed, 1) if elapsed else None,
             "p50_ms": round(percentile(ms, 0.50) or 0, 1),
             "p99_ms": round(percentile(ms, 0.99) or 0, 1),
