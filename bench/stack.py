@@ -428,7 +428,8 @@ class Stack:
         """CPU time (user + system) used so far by the stack's servers: every process in the
         process groups it started (gunicorn and its workers, Celery), PostgreSQL's postmaster
         and backends, and Redis. What a request costs the servers, whatever else the machine
-        runs meanwhile (the clients' own CPU is not in it)."""
+        runs meanwhile (the clients' own CPU is not in it; nor is PostgreSQL's with
+        `postgres_url`, a server shared with others)."""
         groups = {p.pid for p in self.processes.values()}
         roots = {
             pid for pid in (self._pid_in("pg/postmaster.pid"), self._pid_in("redis.pid")) if pid
