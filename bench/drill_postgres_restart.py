@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/drill_postgres_restart.py [--outage 20] [--before 8] [--after 15]
 
-Runs its own stack (bench/_cluster.py; the machine's PostgreSQL is never touched): a private
+Runs its own stack (bench/stack.py; the machine's PostgreSQL is never touched): a private
 PostgreSQL cluster, Redis, gunicorn with two workers (DEBUG off, the psycopg pool on). Eight
 interviewer threads submit scorecards with an Idempotency-Key each, retrying after a 503 or no
 answer with the same key and body; a reader polls GET /api/v1/me/ and /healthz. Phases:
@@ -26,18 +26,12 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __package__ in (None, ""):  # run as a file, bench/drill_postgres_restart.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _cluster import (  # noqa: E402
-    Phases,
-    ScorecardTraffic,
-    Stack,
-    add_stack_arguments,
-    check_acknowledged,
-    finish,
-    populate,
-    request,
-)
+from bench.populate import populate  # noqa: E402
+from bench.stack import Stack, add_stack_arguments, finish  # noqa: E402
+from bench.traffic import Phases, ScorecardTraffic, none_lost_or_doubled, request  # noqa: E402
 
 
 def reader(stack: Stack, token: str, traffic: ScorecardTraffic) -> None:
@@ -90,8 +84,8 @@ def main() -> int:
         time.sleep(args.after)
         hung = traffic.finish()
         read.join(timeout=40)
-        checks = check_acknowledged(traffic)
-        tracebacks = stack.log_tail("web", 100000).count("Internal Server Error")
+        checks = traffic.checks()
+        tracebacks = stack.server_errors_logged()
 
     outage_events = [e for e in traffic.events if e.phase == "outage"]
     outage_bad = [
@@ -141,9 +135,7 @@ def main() -> int:
         and not traffic.bad_bodies
         and recovery is not None
         and not late_failures
-        and checks["acknowledged_missing_from_db"] == 0
-        and checks["sessions_with_two_or_more_scorecards"] == 0
-        and checks["in_db_without_acknowledgement"] == 0
+        and none_lost_or_doubled(checks)
         and not any(e.status >= 500 and e.status != 503 for e in traffic.events)
         and hung == 0
     )

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/drill_redis_stop.py [--outage 15] [--before 8] [--wait-report 90]
 
-Runs its own stack (bench/_cluster.py; the machine's Redis is never touched): a private
+Runs its own stack (bench/stack.py; the machine's Redis is never touched): a private
 PostgreSQL cluster and Redis, gunicorn with two workers, a Celery worker and Celery beat, with the
 production settings that matter here (CACHE_URL and CELERY_BROKER_URL both on that Redis, as in
 docker-compose.yml) and short requeue timings (CALIBRATION_STALE_AFTER_SECONDS=5,
@@ -29,18 +29,12 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __package__ in (None, ""):  # run as a file, bench/drill_redis_stop.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _cluster import (  # noqa: E402
-    Phases,
-    ScorecardTraffic,
-    Stack,
-    add_stack_arguments,
-    check_acknowledged,
-    finish,
-    populate,
-    request,
-)
+from bench.populate import populate  # noqa: E402
+from bench.stack import Stack, add_stack_arguments, finish  # noqa: E402
+from bench.traffic import Phases, ScorecardTraffic, none_lost_or_doubled, request  # noqa: E402
 
 
 def report_request(stack: Stack, token: str) -> tuple[int, float, dict]:
@@ -155,7 +149,7 @@ def main() -> int:
             final, waited = report_wait(stack, recruiter, report_id, args.wait_report, during_seen)
         time.sleep(3)
         hung = traffic.finish()
-        checks = check_acknowledged(traffic)
+        checks = traffic.checks()
         from scoring.reports.models import CalibrationReport
 
         row = CalibrationReport.objects.filter(id=report_id).values("status", "attempts").first()
@@ -169,7 +163,7 @@ def main() -> int:
                 "attempts": row["attempts"] if row else None,
             }
         )
-        tracebacks = stack.log_tail("web", 100000).count("Internal Server Error")
+        tracebacks = stack.server_errors_logged()
 
     outage_submits = [e for e in traffic.events if e.phase == "outage" and e.kind == "submit"]
     summary.update(
@@ -202,9 +196,7 @@ def main() -> int:
         bool(outage_submits)
         and all(e.status == 201 for e in outage_submits)
         and not any(e.status >= 500 or e.status == 0 for e in traffic.events)
-        and checks["acknowledged_missing_from_db"] == 0
-        and checks["sessions_with_two_or_more_scorecards"] == 0
-        and checks["in_db_without_acknowledgement"] == 0
+        and none_lost_or_doubled(checks)
         and summary["report_before_outage"]["final_status"] == "succeeded"
         and report["http_status"] == 202
         and report["status_in_answer"] == "queued"

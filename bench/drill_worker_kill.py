@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/drill_worker_kill.py [--target all|child] [--candidates 6000]
 
-Runs its own stack (bench/_cluster.py): a private PostgreSQL cluster and Redis, gunicorn, one
+Runs its own stack (bench/stack.py): a private PostgreSQL cluster and Redis, gunicorn, one
 Celery worker (concurrency 1) and Celery beat, with short requeue timings
 (CALIBRATION_STALE_AFTER_SECONDS=10, CALIBRATION_REQUEUE_EVERY_SECONDS=5) and the shortest
 visibility timeout the settings accept (CELERY_VISIBILITY_TIMEOUT=60). The database is filled
@@ -32,9 +32,13 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __package__ in (None, ""):  # run as a file, bench/drill_worker_kill.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _cluster import Stack, add_stack_arguments, finish, log, request  # noqa: E402
+from bench import log  # noqa: E402
+from bench.populate import people  # noqa: E402
+from bench.stack import Stack, add_stack_arguments, finish  # noqa: E402
+from bench.traffic import request  # noqa: E402
 
 VISIBILITY_TIMEOUT = 60
 
@@ -96,13 +100,8 @@ def main() -> int:
         log(out.strip().splitlines()[0])
         summary["data"] = out.strip().splitlines()[0]
         stack.django()
-        from django.contrib.auth.models import Group, User
-
-        from core.services import token_create
-
-        recruiter = User.objects.create(username="drill-recruiter")
-        recruiter.groups.add(Group.objects.get(name="recruiter"))
-        _row, token = token_create(user=recruiter)
+        (recruiter,) = people(role="recruiter", count=1, prefix="drill")
+        token = recruiter.token
         log(f"data ready in {time.monotonic() - started:.0f} s")
 
         stack.web_start(workers=2)

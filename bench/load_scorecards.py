@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load_scorecards.py [--seconds 60] [--clients 16] [--drop-share 0.2]
 
-Starts its own stack (bench/_cluster.py: a private PostgreSQL cluster and Redis, gunicorn with two
+Starts its own stack (bench/stack.py: a private PostgreSQL cluster and Redis, gunicorn with two
 workers, DEBUG off, the psycopg pool on, rate limits in Redis; THROTTLE_USER_WRITES=100000/min so
 the per-user write limit does not cut the load), creates interviewers and scheduled loops in
 bulk, then runs `--clients` interviewer threads for `--seconds`. Each submits complete scorecards
@@ -28,15 +28,16 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+if __package__ in (None, ""):  # run as a file, bench/load_scorecards.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _cluster import (  # noqa: E402
-    Stack,
-    add_stack_arguments,
-    finish,
-    log,
+from bench import log  # noqa: E402
+from bench.populate import populate  # noqa: E402
+from bench.stack import Stack, add_stack_arguments, finish  # noqa: E402
+from bench.traffic import (  # noqa: E402
+    check_acknowledged,
+    none_lost_or_doubled,
     percentile,
-    populate,
     request,
     scorecard_body,
     send_and_drop,
@@ -128,34 +129,7 @@ def client(port, interviewer, deadline, drop_share, seed, tally, ran_out) -> Non
     ran_out.append(interviewer.username)
 
 
-def verify(tally: Tally) -> dict:
-    from django.db.models import Count
-
-    from scoring.scorecards.models import CriterionRating, Scorecard
-
-    sessions = tally.attempted
-    acked_ids = set(tally.acknowledged.values())
-    in_db = list(
-        Scorecard.objects.filter(session_id__in=sessions)
-        .annotate(rating_count=Count("ratings"))
-        .values_list("id", "session_id", "status", "rating_count")
-    )
-    db_ids = {row[0] for row in in_db}
-    per_session = collections.Counter(row[1] for row in in_db)
-    return {
-        "acknowledged_submissions": len(tally.acknowledged),
-        "distinct_acknowledged_ids": len(acked_ids),
-        "scorecards_in_db_for_attempted_sessions": len(in_db),
-        "acknowledged_missing_from_db": len(acked_ids - db_ids),
-        "in_db_without_acknowledgement": len(db_ids - acked_ids),
-        "sessions_with_two_or_more_scorecards": sum(1 for n in per_session.values() if n > 1),
-        "not_submitted": sum(1 for row in in_db if row[2] != "submitted"),
-        "ratings_in_db": CriterionRating.objects.filter(scorecard_id__in=db_ids).count(),
-        "scorecards_without_ratings": sum(1 for row in in_db if row[3] == 0),
-    }
-
-
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=16)
@@ -171,57 +145,38 @@ def main() -> int:
     args = parser.parse_args()
     if args.clients % 4:
         parser.error("--clients must be a multiple of 4 (teams of four interviewers per loop)")
+    return args
 
-    stack = Stack(
-        "load",
-        args.pg_port,
-        args.redis_port,
-        args.web_port,
-        database="loadtest",
-        extra_env={"THROTTLE_USER_WRITES": "100000/min"},
-    )
-    with stack:
-        stack.django()
-        started = time.perf_counter()
-        interviewers, _ = populate(interviewers=args.clients, loops_per_team=args.loops_per_team)
-        per_interviewer = len(interviewers[0].assignments)
-        log(
-            f"created {args.clients} interviewers x {per_interviewer} scheduled sessions in "
-            f"{time.perf_counter() - started:.1f} s"
+
+def run_clients(args: argparse.Namespace, port: int, interviewers: list) -> dict:
+    """Every interviewer thread submits until the deadline; what they saw, and how long."""
+    tally = Tally()
+    ran_out: list[str] = []
+    log(f"{args.clients} clients submitting for {args.seconds:.0f} s")
+    t0 = time.monotonic()
+    deadline = t0 + args.seconds
+    threads = [
+        threading.Thread(
+            target=client,
+            args=(port, it, deadline, args.drop_share, args.seed * 1000 + i, tally, ran_out),
+            daemon=True,
         )
-        stack.web_start(workers=2)
-        tally = Tally()
-        ran_out: list[str] = []
-        log(f"{args.clients} clients submitting for {args.seconds:.0f} s")
-        t0 = time.monotonic()
-        deadline = t0 + args.seconds
-        threads = [
-            threading.Thread(
-                target=client,
-                args=(
-                    stack.web_port,
-                    it,
-                    deadline,
-                    args.drop_share,
-                    args.seed * 1000 + i,
-                    tally,
-                    ran_out,
-                ),
-                daemon=True,
-            )
-            for i, it in enumerate(interviewers)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=args.seconds + 120)
-        elapsed = time.monotonic() - t0
-        hung = sum(1 for t in threads if t.is_alive())
-        checks = verify(tally)
-        web_errors = stack.log_tail("web", 100000).count("Internal Server Error")
+        for i, it in enumerate(interviewers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=args.seconds + 120)
+    hung = sum(1 for t in threads if t.is_alive())
+    if ran_out:
+        log(f"warning: {len(ran_out)} clients ran out of sessions; raise --loops-per-team")
+    return {"tally": tally, "elapsed": time.monotonic() - t0, "hung": hung, "ran_out": ran_out}
 
+
+def summarize(args: argparse.Namespace, interviewers: list, run: dict, checks: dict) -> dict:
+    tally, elapsed = run["tally"], run["elapsed"]
     latencies_ms = [s * 1000 for s in tally.latencies]
-    summary = {
+    return {
         "script": "bench/load_scorecards.py",
         "settings": {
             "clients": args.clients,
@@ -250,25 +205,43 @@ def main() -> int:
             "max": round(max(latencies_ms or [0]), 1),
         },
         "database": checks,
-        "server_500s_logged": web_errors,
-        "clients_out_of_sessions": len(ran_out),
-        "hung_client_threads": hung,
+        "clients_out_of_sessions": len(run["ran_out"]),
+        "hung_client_threads": run["hung"],
     }
-    checks_ok = (
-        checks["acknowledged_missing_from_db"] == 0
-        and checks["in_db_without_acknowledgement"] == 0
-        and checks["sessions_with_two_or_more_scorecards"] == 0
-        and checks["distinct_acknowledged_ids"] == checks["scorecards_in_db_for_attempted_sessions"]
-        and checks["scorecards_without_ratings"] == 0
-        and checks["not_submitted"] == 0
+
+
+def main() -> int:
+    args = parse_args()
+    stack = Stack(
+        "load",
+        args.pg_port,
+        args.redis_port,
+        args.web_port,
+        database="loadtest",
+        extra_env={"THROTTLE_USER_WRITES": "100000/min"},
+    )
+    with stack:
+        stack.django()
+        started = time.perf_counter()
+        interviewers, _ = populate(interviewers=args.clients, loops_per_team=args.loops_per_team)
+        log(
+            f"created {args.clients} interviewers x {len(interviewers[0].assignments)} scheduled "
+            f"sessions in {time.perf_counter() - started:.1f} s"
+        )
+        stack.web_start(workers=2)
+        run = run_clients(args, stack.web_port, interviewers)
+        tally = run["tally"]
+        checks = check_acknowledged(attempted=tally.attempted, acknowledged=tally.acknowledged)
+        summary = summarize(args, interviewers, run, checks)
+        summary["server_500s_logged"] = stack.server_errors_logged()
+    holds = (
+        none_lost_or_doubled(checks)
         and "two_ids_for_one_session" not in tally.errors
         and not any(int(code) >= 500 for code in tally.status)
-        and hung == 0
+        and run["hung"] == 0
         and len(tally.unacknowledged) == 0
     )
-    if ran_out:
-        log(f"warning: {len(ran_out)} clients ran out of sessions; raise --loops-per-team")
-    return finish(summary, holds=checks_ok, json_out=args.json_out)
+    return finish(summary, holds=holds, json_out=args.json_out)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 The same key with the same body returns the original response and creates nothing; the same key
 with another body is a 409. The record is inserted in the same transaction as the create, so a
-concurrent retry waits on the unique index and then replays the committed response.
+concurrent retry waits on the unique index and then replays the committed response; a later retry
+finds the key taken the same way (one INSERT, no lookup, for a new key).
 """
 
 from __future__ import annotations
@@ -59,9 +60,8 @@ def idempotent(view_method: Callable) -> Callable:
                 {"Idempotency-Key": ["Invalid length."]},
             )
         fingerprint = _fingerprint(request)
-        existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
-        if existing is not None and existing.status_code is not None:
-            return _replay(existing, fingerprint)
+        # No lookup first: a new key (nearly every request) costs one INSERT, and a key already
+        # used fails that INSERT on the unique index and is replayed below.
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
@@ -82,7 +82,8 @@ def idempotent(view_method: Callable) -> Callable:
                 record.save(update_fields=["status_code", "response_body"])
                 return response
         except IntegrityError:
-            # Another request with this key committed first (we waited for it on the index).
+            # This key was used before, or by a request that committed first while we waited
+            # for it on the unique index.
             existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
             if existing is None or existing.status_code is None:
                 raise

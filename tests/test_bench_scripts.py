@@ -1,5 +1,6 @@
-"""The load script and fault drills import and parse their options (they start services, so the
-suite runs only `--help`; the drills themselves are run by hand, figures in docs/RELIABILITY.md)."""
+"""The load scripts and fault drills import and parse their options, run as a file and as a
+module of the `bench` package (they start services, so the suite runs only `--help`; the scripts
+themselves are run by hand, figures in docs/BENCHMARKS.md and docs/RELIABILITY.md)."""
 
 import re
 import subprocess
@@ -8,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
 SCRIPTS = [
     "load_scorecards.py",
+    "scorecard_load_bench.py",
+    "scorecard_write_profile.py",
     "drill_worker_kill.py",
     "drill_redis_stop.py",
     "drill_postgres_restart.py",
@@ -27,6 +31,27 @@ def test_bench_script_shows_its_options(script):
     )
     assert done.returncode == 0, done.stderr
     assert "--json-out" in done.stdout
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_bench_script_runs_as_a_module(script):
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{script.removesuffix('.py')}", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--json-out" in done.stdout
+
+
+def test_no_script_keeps_its_own_stack_or_client():
+    """One harness: stacks, HTTP clients and people come from bench.stack / traffic / populate."""
+    for script in SCRIPTS:
+        text = (BENCH / script).read_text()
+        for own_copy in ("subprocess.Popen(", "http.client", "bulk_create(", "_cluster"):
+            assert own_copy not in text, (script, own_copy)
 
 
 def test_drills_use_private_ports_only():

@@ -6,6 +6,7 @@ Ratings are whole numbers on a 0-4 scale; every number that is an id or a rating
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework import serializers
@@ -38,7 +39,39 @@ def _id_field(thing: str, **kwargs: Any) -> StrictIntegerField:
 _RATING_RANGE = "Ratings run from 0 (not addressed) to 4 (exceptional): send a whole number 0-4."
 
 
+# What DRF's CharField refuses in any text (ProhibitNull/SurrogateCharactersValidator).
+_UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _plain_rating(item: Any) -> dict[str, Any] | None:
+    """The validated rating when `item` is plainly valid (what a client sends almost always), or
+    None: then the item goes through the full field validation, which words the errors."""
+    if type(item) is not dict:
+        return None
+    criterion, rating, note = item.get("criterion"), item.get("rating"), item.get("note", "")
+    if type(criterion) is not int or not 1 <= criterion <= MAX_DATABASE_ID:
+        return None
+    if type(rating) is not int or not 0 <= rating <= 4:
+        return None
+    if type(note) is not str or len(note) > MAX_NOTE_CHARS or note != note.strip():
+        return None
+    if _UNSAFE_TEXT.search(note):
+        return None
+    return {"criterion": criterion, "rating": rating, "note": note}
+
+
+class ScorecardRatingListInputSerializer(serializers.ListSerializer):
+    """Up to 200 ratings a request: each plainly valid one is taken as it is (the same value
+    the fields would give); any other goes through the rating's fields and their messages."""
+
+    def run_child_validation(self, data: Any) -> dict[str, Any]:
+        return _plain_rating(data) or super().run_child_validation(data)
+
+
 class ScorecardRatingInputSerializer(serializers.Serializer):
+    class Meta:
+        list_serializer_class = ScorecardRatingListInputSerializer
+
     criterion = _id_field("rubric criterion")
     rating = StrictIntegerField(
         min_value=0,
@@ -111,7 +144,26 @@ class ScorecardAmendInputSerializer(serializers.Serializer):
     ratings = _ratings_field()
 
 
+class ScorecardRatingListOutputSerializer(serializers.ListSerializer):
+    """The ratings of a scorecard (30 or more): the same dicts the four fields would make,
+    built directly."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "criterion": int(row.criterion_id),
+                "question": int(row.question_id_for_output),
+                "rating": int(row.rating),
+                "note": str(row.note),
+            }
+            for row in data
+        ]
+
+
 class ScorecardRatingOutputSerializer(serializers.Serializer):
+    class Meta:
+        list_serializer_class = ScorecardRatingListOutputSerializer
+
     criterion = serializers.IntegerField(source="criterion_id")
     question = serializers.IntegerField(source="question_id_for_output")
     rating = serializers.IntegerField()

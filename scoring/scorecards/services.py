@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from rest_framework import status
@@ -82,6 +82,59 @@ def _session_rubric(*, session_id: int) -> SessionRubric:
         if is_active:
             active.add(criterion_id)
     return SessionRubric(question_of=question_of, active=frozenset(active))
+
+
+@dataclass(frozen=True)
+class SessionForCreate:
+    loop: Loop  # its pk and status only
+    is_interviewer: bool
+    rubric: SessionRubric
+
+    @property
+    def loop_id(self) -> int:
+        return self.loop.pk
+
+
+def _session_for_create(
+    *, session_id: int, interviewer: AbstractBaseUser
+) -> SessionForCreate | None:
+    """A session's loop, whether `interviewer` interviews in it, and its rubric, in one query:
+    one row per criterion of the session's questions (one row without a criterion when it has
+    none), or no row when there is no such session. The write path's first statement."""
+    criteria = "session_questions__question__criteria"
+    rows = list(
+        InterviewSession.objects.filter(pk=session_id)
+        .annotate(
+            is_interviewer=Exists(
+                SessionInterviewer.objects.filter(
+                    session_id=OuterRef("pk"), interviewer_id=interviewer.pk
+                )
+            )
+        )
+        .values_list(
+            "loop_id",
+            "loop__status",
+            "is_interviewer",
+            f"{criteria}__id",
+            f"{criteria}__question_id",
+            f"{criteria}__is_active",
+        )
+    )
+    if not rows:
+        return None
+    question_of: dict[int, int] = {}
+    active: set[int] = set()
+    for *_, criterion_id, question_id, is_active in rows:
+        if criterion_id is not None:
+            question_of[criterion_id] = question_id
+            if is_active:
+                active.add(criterion_id)
+    loop_id, loop_status, is_interviewer = rows[0][:3]
+    return SessionForCreate(
+        loop=Loop(pk=loop_id, status=loop_status),
+        is_interviewer=is_interviewer,
+        rubric=SessionRubric(question_of=question_of, active=frozenset(active)),
+    )
 
 
 def _refuse(
@@ -201,27 +254,40 @@ def _lock_scheduled_loop(*, loop_id: int) -> None:
     _check_loop_open(loop=Loop(pk=loop_id, status=loop_status), field="session")
 
 
+# One conditional UPDATE: the loop becomes completed when no interviewer of any of its sessions
+# is without a submitted scorecard. Written out once: built through the ORM (two nested Exists),
+# compiling it cost more than running it, on every submission.
+_COMPLETE_LOOP_SQL = f"""
+UPDATE {Loop._meta.db_table} AS the_loop SET status = %(completed)s, updated_at = %(now)s
+WHERE the_loop.id = %(loop_id)s AND the_loop.status = %(scheduled)s AND NOT EXISTS (
+    SELECT 1 FROM {SessionInterviewer._meta.db_table} AS seat
+    WHERE seat.loop_id = the_loop.id AND NOT EXISTS (
+        SELECT 1 FROM {Scorecard._meta.db_table} AS card
+        WHERE card.session_id = seat.session_id AND card.interviewer_id = seat.interviewer_id
+        AND card.status = %(submitted)s
+    )
+)
+"""
+
+
 def _loop_complete_if_all_submitted(*, loop_id: int) -> bool:
     """Mark the loop completed once every interviewer of every session has submitted.
 
     Precondition: the caller holds the loop's row lock, taken before this statement, so the
     check (a new snapshot under READ COMMITTED) sees every scorecard submitted before ours.
     """
-    waiting_for = SessionInterviewer.objects.filter(loop_id=OuterRef("pk")).exclude(
-        Exists(
-            Scorecard.objects.filter(
-                session_id=OuterRef("session_id"),
-                interviewer_id=OuterRef("interviewer_id"),
-                status=Scorecard.Status.SUBMITTED,
-            )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COMPLETE_LOOP_SQL,
+            {
+                "completed": Loop.Status.COMPLETED.value,
+                "now": timezone.now(),
+                "loop_id": loop_id,
+                "scheduled": Loop.Status.SCHEDULED.value,
+                "submitted": Scorecard.Status.SUBMITTED.value,
+            },
         )
-    )
-    completed = (
-        Loop.objects.filter(pk=loop_id, status=Loop.Status.SCHEDULED)
-        .filter(~Exists(waiting_for))
-        .update(status=Loop.Status.COMPLETED, updated_at=timezone.now())
-    )
-    return completed == 1
+        return cursor.rowcount == 1
 
 
 def _constraint_name(exc: IntegrityError) -> str:
@@ -283,18 +349,7 @@ def _scorecard_create(
     ratings: Sequence[RatingInput],
     submit: bool,
 ) -> Scorecard:
-    session = (
-        InterviewSession.objects.select_related("loop")
-        .annotate(
-            is_interviewer=Exists(
-                SessionInterviewer.objects.filter(
-                    session_id=OuterRef("pk"), interviewer=interviewer
-                )
-            )
-        )
-        .filter(pk=session_id)
-        .first()
-    )
+    session = _session_for_create(session_id=session_id, interviewer=interviewer)
     if session is None:
         message = (
             f"No session with id {session_id} exists; send the id of a session you interview in."
@@ -317,7 +372,7 @@ def _scorecard_create(
             status.HTTP_403_FORBIDDEN,
         )
     _check_loop_open(loop=session.loop, field="session")
-    rubric = _session_rubric(session_id=session_id)
+    rubric = session.rubric
     _check_ratings(ratings=ratings, rubric=rubric, session_id=session_id)
     if submit:
         _check_complete(

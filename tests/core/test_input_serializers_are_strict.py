@@ -67,6 +67,9 @@ def _input_serializer_classes() -> set[type[serializers.BaseSerializer]]:
                     name.endswith("InputSerializer")
                     and inspect.isclass(obj)
                     and issubclass(obj, serializers.BaseSerializer)
+                    # A list serializer has no fields of its own: its child is walked through
+                    # the serializer that nests it.
+                    and not issubclass(obj, serializers.ListSerializer)
                 ):
                     found.add(obj)
     return found
