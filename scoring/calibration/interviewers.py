@@ -8,7 +8,6 @@ from scoring.calibration.inputs import (
     HIRE_RECOMMENDATION_MIN,
     RECOMMENDATION_NAMES,
     CalibrationInputs,
-    distinct_ids,
     first_recommendation_per_interviewer_loop,
 )
 from scoring.calibration.severity import CONFOUNDED, DISCONNECTED, SeverityFit
@@ -88,10 +87,10 @@ def interviewer_rows(inputs: CalibrationInputs, fit: SeverityFit) -> list[dict[s
     deviation sqrt(sum (x - mean)^2 / (n - 1)) (Bessel's correction; None below 2 ratings).
     Severity, its SE and the status behind the flags come from `fit_severity_model`.
     """
-    ids = distinct_ids(inputs.interviewer, inputs.card_interviewer)
+    codes = inputs.codes
+    ids = codes.interviewer_ids
     size = ids.size
-    rating_code, _ = _positions(ids, inputs.interviewer)
-    card_code, _ = _positions(ids, inputs.card_interviewer)
+    rating_code, card_code = codes.interviewer, codes.card_interviewer
     ratings = np.bincount(rating_code, minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.bincount(rating_code, weights=inputs.rating, minlength=size) / ratings

@@ -1,4 +1,5 @@
-"""Calibration report exports: a CSV with one row per interviewer, and a PNG severity chart.
+"""Calibration report exports: a CSV with one row per interviewer, and PNG charts (severity by
+default; `kind=variance` for where the score variance comes from and the decision study).
 
 Both read the stored `result` only; nothing is recomputed. The chart uses matplotlib's
 object-oriented API on the Agg canvas (no pyplot global state), so it is safe in any thread.
@@ -138,3 +139,86 @@ def report_chart_png(result: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+CHART_KINDS = ("severity", "variance")
+VARIANCE_LABELS = {
+    "candidate": "candidate",
+    "question": "question",
+    "interviewer": "interviewer",
+    "candidate_question": "candidate x question",
+    "residual": "residual",
+}
+
+
+def report_variance_png(result: dict[str, Any]) -> bytes:
+    """Shares of the variance components (bars) and the decision study's generalizability and
+    dependability by questions per loop, one line per number of interviewers per question."""
+    components = result.get("variance_components") or {}
+    shares = components.get("shares") or {}
+    study = result.get("decision_study") or []
+    figure = Figure(figsize=(11, 4.6), dpi=100)
+    FigureCanvasAgg(figure)
+    left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+
+    names = [name for name in VARIANCE_LABELS if shares.get(name) is not None]
+    if names:
+        values = [100.0 * shares[name] for name in names]
+        left.barh(range(len(names)), values, color="#4393c3")
+        left.set_yticks(range(len(names)))
+        left.set_yticklabels([VARIANCE_LABELS[name] for name in names], fontsize=8)
+        left.invert_yaxis()
+        for position, value in enumerate(values):
+            left.text(value, position, f" {value:.1f}%", va="center", fontsize=7)
+        left.set_xlim(0, max(values) * 1.2 or 1.0)
+    else:
+        left.text(0.5, 0.5, "Too few question scores for variance components", ha="center")
+        left.set_yticks([])
+    left.set_xlabel("share of question-score variance (%)")
+    left.set_title(f"Where the variance comes from ({components.get('question_scores', 0)} scores)")
+
+    panels = sorted({row["interviewers"] for row in study})
+    for interviewers in panels:
+        rows = sorted(
+            (row for row in study if row["interviewers"] == interviewers),
+            key=lambda row: row["questions"],
+        )
+        questions = [row["questions"] for row in rows]
+        line = right.plot(
+            questions,
+            [row["generalizability"] for row in rows],
+            marker="o",
+            ms=3,
+            label=f"{interviewers} interviewer{'s' * (interviewers != 1)}: E rho^2",
+        )[0]
+        right.plot(
+            questions,
+            [row["dependability"] for row in rows],
+            ls="--",
+            color=line.get_color(),
+            lw=1,
+            label=f"{interviewers}: Phi",
+        )
+    if panels:
+        right.set_ylim(0, 1)
+        right.axhline(0.8, color="#999999", lw=0.8)
+        right.legend(fontsize=6, ncol=2, loc="lower right")
+    else:
+        right.text(0.5, 0.5, "No decision study", ha="center")
+    right.set_xlabel("questions per loop")
+    right.set_ylabel("generalizability (solid), dependability (dashed)")
+    right.set_title("Decision study, p x (r:q) (Brennan 2001)")
+    advice = result.get("decision_advice")
+    if advice:
+        figure.suptitle(advice, fontsize=8)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def report_chart(result: dict[str, Any], kind: str) -> bytes:
+    """The chart of `kind` (one of CHART_KINDS) as PNG bytes."""
+    if kind == "variance":
+        return report_variance_png(result)
+    return report_chart_png(result)
