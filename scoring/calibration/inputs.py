@@ -32,7 +32,8 @@ _RATING_ALIGNED = (
     "submitted_day",
 )
 # Fields that are not numpy arrays of the inputs.
-_NOT_ARRAYS = ("interviewer_usernames", "question_meta", "codes")
+_NOT_ARRAYS = ("interviewer_usernames", "question_meta", "codes", "drift_granularity")
+DRIFT_GRANULARITIES = ("quarter", "month")
 _CARD_ALIGNED = ("card_interviewer", "card_loop", "card_candidate", "card_recommendation")
 _DECISION_ALIGNED = ("decision_loop", "decision_hire")
 
@@ -61,6 +62,8 @@ class CalibrationInputs:
     # scorecard was submitted, in days since 1970-01-01 UTC (all 0 when not given).
     weight: np.ndarray | None = None
     submitted_day: np.ndarray | None = None
+    # The period of the drift statistics: calendar "quarter" or "month" of submitted_day.
+    drift_granularity: str = "quarter"
     # Dense codes of every id array, computed once here and handed to every statistic.
     codes: EncodedIds = field(init=False, repr=False, compare=False)
 
@@ -107,6 +110,7 @@ class CalibrationInputs:
         question_meta: Mapping[int, tuple[str, str]] | None = None,
         weight: Sequence[float] | None = None,
         submitted_day: Sequence[int] | None = None,
+        drift_granularity: str = "quarter",
     ) -> CalibrationInputs:
         """Build the inputs from plain Python lists (tests, fixtures); every list may be omitted."""
         return cls(
@@ -127,6 +131,7 @@ class CalibrationInputs:
             question_meta=dict(question_meta or {}),
             weight=None if weight is None else np.asarray(weight, dtype=np.float64),
             submitted_day=None if submitted_day is None else np.asarray(submitted_day),
+            drift_granularity=drift_granularity,
         )
 
 
@@ -141,6 +146,8 @@ def validate_inputs(inputs: CalibrationInputs) -> None:
         raise ValueError("every rating must be a finite number")
     if rating.size and (rating.min() < RATING_MIN or rating.max() > RATING_MAX):
         raise ValueError(f"ratings must lie in [{RATING_MIN}, {RATING_MAX}]")
+    if inputs.drift_granularity not in DRIFT_GRANULARITIES:
+        raise ValueError(f"drift_granularity must be one of {DRIFT_GRANULARITIES}")
     weight = inputs.weight
     if weight.size and not (np.all(np.isfinite(weight)) and weight.min() > 0):
         raise ValueError("every criterion weight must be a finite number above 0")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scoring.calibration.agreement import AlphaResult, LevelOfMeasurement, krippendorff_alphas
+from scoring.calibration.drift import interviewer_drift, period_labels
 from scoring.calibration.inputs import (
     CalibrationInputs,
     first_recommendation_per_interviewer_loop,
@@ -244,6 +245,40 @@ def _first_of(group: np.ndarray) -> np.ndarray:
     return first
 
 
+def _drift(
+    inputs: CalibrationInputs, fit: SeverityFit, granularity: str
+) -> list[dict[str, object]]:
+    """Per fitted interviewer: severity by period and whether it drifted (see `interviewer_drift`;
+    the fit ran on `inputs.codes`, so its interviewer codes are the inputs')."""
+    labels, period_code = period_labels(inputs.submitted_day, granularity)
+    drift = interviewer_drift(fit, inputs.codes.interviewer, period_code)
+    rows: list[dict[str, object]] = []
+    start = np.searchsorted(drift.interviewer, np.arange(fit.interviewer_ids.size))
+    end = np.searchsorted(drift.interviewer, np.arange(fit.interviewer_ids.size), side="right")
+    for code in np.flatnonzero(end > start).tolist():
+        interviewer_id = int(fit.interviewer_ids[code])
+        cells = range(int(start[code]), int(end[code]))
+        rows.append(
+            {
+                "id": interviewer_id,
+                "username": inputs.interviewer_usernames.get(interviewer_id),
+                "drifting": bool(drift.drifting[code]),
+                "periods": [
+                    {
+                        "period": labels[int(drift.period[k])],
+                        "severity": optional_float(drift.severity[k]),
+                        "severity_se": optional_float(drift.severity_se[k]),
+                        "move": optional_float(drift.move[k]),
+                        "move_se": optional_float(drift.move_se[k]),
+                        "ratings": int(drift.ratings[k]),
+                    }
+                    for k in cells
+                ],
+            }
+        )
+    return rows
+
+
 def build_report(
     inputs: CalibrationInputs, progress: Callable[[int], None] | None = None
 ) -> dict[str, object]:
@@ -276,6 +311,7 @@ def build_report(
     interviewers = interviewer_rows(inputs, fit)
     notify(85)
     components, study, advice = _generalizability(inputs)
+    drift = _drift(inputs, fit, inputs.drift_granularity)
     notify(95)
     report: dict[str, object] = {
         "summary": _summary(inputs),
@@ -288,6 +324,7 @@ def build_report(
         "variance_components": components,
         "decision_study": study,
         "decision_advice": advice,
+        "drift": drift,
     }
     notify(100)
     return report

@@ -160,7 +160,8 @@ class CalibrationReportChartApi(CalibrationReportAccess, generics.GenericAPIView
                 enum=list(CHART_KINDS),
                 default="severity",
                 description="severity: per interviewer with error bars; variance: shares of "
-                "the variance components and the decision study.",
+                "the variance components and the decision study; drift: severity per period of "
+                "the drifting interviewers.",
             )
         ],
         responses={
@@ -176,7 +177,7 @@ class CalibrationReportChartApi(CalibrationReportAccess, generics.GenericAPIView
         if kind not in CHART_KINDS:
             raise ApplicationError(
                 CalibrationReportErrorCode.UNKNOWN_CHART_KIND,
-                f"Unknown chart kind {kind!r}; use kind={' or kind='.join(CHART_KINDS)}.",
+                f"Unknown chart kind {kind!r}; use kind={', kind='.join(CHART_KINDS)}.",
                 {"kind": [f"Use one of: {', '.join(CHART_KINDS)}."]},
             )
         report = _succeeded_report(self)

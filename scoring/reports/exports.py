@@ -141,7 +141,9 @@ def report_chart_png(result: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-CHART_KINDS = ("severity", "variance")
+CHART_KINDS = ("severity", "variance", "drift")
+# Lines for more than this many drifting interviewers are unreadable: keep the largest moves.
+DRIFT_CHART_MAX_INTERVIEWERS = 12
 VARIANCE_LABELS = {
     "candidate": "candidate",
     "question": "question",
@@ -217,8 +219,56 @@ def report_variance_png(result: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
+def _largest_move(row: dict[str, Any]) -> float:
+    moves = [abs(p.get("move") or 0.0) / (p.get("move_se") or 1.0) for p in row["periods"]]
+    return max(moves, default=0.0)
+
+
+def report_drift_png(result: dict[str, Any]) -> bytes:
+    """Severity per period of the drifting interviewers, with 95% error bars."""
+    rows = [row for row in result.get("drift") or [] if row.get("drifting")]
+    rows.sort(key=lambda row: (-_largest_move(row), row.get("id") or 0))
+    omitted = max(0, len(rows) - DRIFT_CHART_MAX_INTERVIEWERS)
+    rows = rows[:DRIFT_CHART_MAX_INTERVIEWERS]
+    periods = sorted({p["period"] for row in rows for p in row["periods"]})
+    position = {period: k for k, period in enumerate(periods)}
+    figure = Figure(figsize=(10, 5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    for row in rows:
+        points = [p for p in row["periods"] if p.get("severity") is not None]
+        axes.errorbar(
+            [position[p["period"]] for p in points],
+            [p["severity"] for p in points],
+            yerr=[Z_95 * (p.get("severity_se") or 0.0) for p in points],
+            marker="o",
+            ms=3,
+            capsize=2,
+            lw=1,
+            label=str(row.get("username") or row.get("id")),
+        )
+    if rows:
+        axes.set_xticks(range(len(periods)))
+        axes.set_xticklabels(periods, fontsize=8)
+        axes.axhline(0.0, color="#999999", lw=0.8)
+        axes.legend(fontsize=7, ncol=2)
+    else:
+        axes.text(0.5, 0.5, "No interviewer drifted", ha="center", transform=axes.transAxes)
+    title = "Severity per period of drifting interviewers (+ = harsher), 95% error bars"
+    if omitted:
+        title += f"; {omitted} more drifting interviewers omitted"
+    axes.set_title(title, fontsize=9)
+    axes.set_ylabel("severity (rating points)")
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
 def report_chart(result: dict[str, Any], kind: str) -> bytes:
     """The chart of `kind` (one of CHART_KINDS) as PNG bytes."""
     if kind == "variance":
         return report_variance_png(result)
+    if kind == "drift":
+        return report_drift_png(result)
     return report_chart_png(result)

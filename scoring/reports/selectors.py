@@ -59,6 +59,8 @@ class CalibrationScope:
     interviewers: Sequence[int] = field(default_factory=tuple)
     levels: Sequence[str] = field(default_factory=tuple)
     questions: Sequence[int] = field(default_factory=tuple)
+    # Not a filter of scorecards: the period of the report's drift section.
+    granularity: str = "quarter"
 
     @classmethod
     def from_filters(cls, filters: dict[str, Any]) -> CalibrationScope:
@@ -74,6 +76,7 @@ class CalibrationScope:
             interviewers=tuple(filters.get("interviewers") or ()),
             levels=tuple(filters.get("levels") or ()),
             questions=tuple(filters.get("questions") or ()),
+            granularity=filters.get("granularity") or "quarter",
         )
 
     def describe(self) -> str:
@@ -339,4 +342,5 @@ def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
         question_meta=question_meta,
         weight=weight,
         submitted_day=submitted_day,
+        drift_granularity=scope.granularity,
     )

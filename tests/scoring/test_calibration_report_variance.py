@@ -200,6 +200,6 @@ def test_unknown_chart_kind_is_a_400_saying_which_to_use(report, recruiter, clie
     assert response.status_code == 400
     assert response.json() == {
         "code": "unknown_chart_kind",
-        "message": "Unknown chart kind 'pie'; use kind=severity or kind=variance.",
-        "fields": {"kind": ["Use one of: severity, variance."]},
+        "message": "Unknown chart kind 'pie'; use kind=severity, kind=variance, kind=drift.",
+        "fields": {"kind": ["Use one of: severity, variance, drift."]},
     }
