@@ -7,8 +7,10 @@ Starts its own stack (bench/stack.py: a private PostgreSQL cluster and Redis, DE
 psycopg pool on, rate limits in Redis; or, with `--postgres URL`, a database of its own on that
 server) and gunicorn (`--workers` x `--threads`, `--worker-class`), with interviewers writing
 scorecards of 30 ratings each (6 questions x 5 criteria a session; every loop has one session
-per submitting client, so the clients walk through the loops side by side: every submission
-takes its loop's row lock and the last one of a loop completes it, as in production). Then:
+per submitting client; every submission takes its loop's row lock and the last one of a loop
+completes it, as in production; each client starts at its own place in the loops, so that the
+clients write into different loops at any moment, as interviews ending at different times do,
+unless `--side-by-side` makes them all write into the same loop at once). Then:
 - for `--duration` s (0: skip), N clients submit (POST /api/v1/scorecards/ with submit: true)
   while N others read GET /api/v1/me/, in the same window;
 - `--rounds` times, each load ALONE for `--solo-seconds` (scorecards, then /me/, alternating):
@@ -60,6 +62,13 @@ def parse_args() -> argparse.Namespace:
         "--warmup", type=float, default=3.0, help="seconds of each load alone before the rounds"
     )
     parser.add_argument("--loops", type=int, default=600, help="loops seeded (upper bound)")
+    parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="every client writes into the same loop at the same moment (all queue on its row "
+        "lock); by default each client starts at its own place in the loops, as interviews "
+        "that end at different times do",
+    )
     parser.add_argument(
         "--postgres",
         default="",
@@ -182,6 +191,15 @@ def _median(values) -> float | None:
     return round(statistics.median(present), 3) if present else None
 
 
+def stagger(interviewers: list) -> None:
+    """Start client i at loop i * (loops / clients): at any moment the clients write into
+    different loops, as interviews that end at different times do, and every loop is still
+    completed by the last of its interviewers (each keeps all its scorecards)."""
+    for index, interviewer in enumerate(interviewers):
+        shift = index * len(interviewer.assignments) // len(interviewers)
+        interviewer.assignments = interviewer.assignments[shift:] + interviewer.assignments[:shift]
+
+
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -197,6 +215,8 @@ def measure(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         criteria_per_question=CRITERIA_PER_QUESTION,
         prefix="bench",
     )
+    if not args.side_by_side:
+        stagger(interviewers)
     readers = people(role="interviewer", count=args.clients, prefix="reader")
     clients = Clients(interviewers, [r.token for r in readers])
     gunicorn = Gunicorn(args.workers, args.worker_class, args.threads)

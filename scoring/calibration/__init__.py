@@ -26,6 +26,12 @@ from scoring.calibration.reliability import (
 )
 from scoring.calibration.report import build_report
 from scoring.calibration.severity import SeverityFit, fit_severity_model, largest_connected_group
+from scoring.calibration.variance import (
+    VarianceComponents,
+    decision_coefficients,
+    decision_study,
+    henderson_one,
+)
 
 __all__ = [
     "AlphaResult",
@@ -33,9 +39,13 @@ __all__ = [
     "IntraclassCorrelation",
     "QuestionStatistics",
     "SeverityFit",
+    "VarianceComponents",
     "alpha_from_reliability_matrix",
     "build_report",
+    "decision_coefficients",
+    "decision_study",
     "fit_severity_model",
+    "henderson_one",
     "icc_one_way",
     "interviewers_needed",
     "item_rest_discrimination",

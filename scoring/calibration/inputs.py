@@ -7,7 +7,7 @@ statistics can be tested and benchmarked on synthetic hiring data alone.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -20,7 +20,20 @@ RATING_MAX = 4.0
 RECOMMENDATION_NAMES: dict[int, str] = {1: "strong_no", 2: "no", 3: "yes", 4: "strong_yes"}
 HIRE_RECOMMENDATION_MIN = 3
 
-_RATING_ALIGNED = ("rating", "interviewer", "candidate", "criterion", "question", "session", "loop")
+_RATING_ALIGNED = (
+    "rating",
+    "interviewer",
+    "candidate",
+    "criterion",
+    "question",
+    "session",
+    "loop",
+    "weight",
+    "submitted_day",
+)
+# Fields that are not numpy arrays of the inputs.
+_NOT_ARRAYS = ("interviewer_usernames", "question_meta", "codes", "drift_granularity")
+DRIFT_GRANULARITIES = ("quarter", "month")
 _CARD_ALIGNED = (
     "card_interviewer",
     "card_loop",
@@ -54,6 +67,14 @@ class CalibrationInputs:
     # Card-aligned: the interviewer amended the card after they could read a peer's (API.md,
     # Calibration, second edition). Omitted: no card was.
     card_amended_after_peer_view: np.ndarray | None = None
+    # Per rating: the rubric criterion's weight (> 0; all 1.0 when not given), and the day its
+    # scorecard was submitted, in days since 1970-01-01 UTC (all 0 when not given).
+    weight: np.ndarray | None = None
+    submitted_day: np.ndarray | None = None
+    # The period of the drift statistics: calendar "quarter" or "month" of submitted_day.
+    drift_granularity: str = "quarter"
+    # Dense codes of every id array, computed once here and handed to every statistic.
+    codes: EncodedIds = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Coerce once here so every statistic can rely on dtypes (the dataclass is frozen, hence
@@ -62,20 +83,24 @@ class CalibrationInputs:
             object.__setattr__(
                 self, "card_amended_after_peer_view", np.zeros(len(self.card_interviewer), bool)
             )
-        for field in fields(self):
-            if field.name in ("interviewer_usernames", "question_meta"):
+        for item in fields(self):
+            if item.name in _NOT_ARRAYS:
                 continue
-            if field.name == "rating":
+            value = getattr(self, item.name)
+            if item.name in ("rating", "weight"):
                 dtype: type = np.float64
-            elif field.name in ("decision_hire", "card_amended_after_peer_view"):
+            elif item.name in ("decision_hire", "card_amended_after_peer_view"):
                 dtype = np.bool_
             else:
                 dtype = np.int64
-            coerced = np.asarray(getattr(self, field.name), dtype=dtype)
+            if value is None:  # weight, submitted_day: optional, default per rating
+                value = np.full(len(self.rating), 1.0 if item.name == "weight" else 0)
+            coerced = np.asarray(value, dtype=dtype)
             if coerced.ndim != 1:
-                raise ValueError(f"{field.name} must be one-dimensional, got shape {coerced.shape}")
-            object.__setattr__(self, field.name, coerced)
+                raise ValueError(f"{item.name} must be one-dimensional, got shape {coerced.shape}")
+            object.__setattr__(self, item.name, coerced)
         validate_inputs(self)
+        object.__setattr__(self, "codes", EncodedIds.of(self))
 
     @classmethod
     def from_lists(
@@ -97,6 +122,9 @@ class CalibrationInputs:
         decision_hire: Sequence[bool | int] = (),
         interviewer_usernames: Mapping[int, str] | None = None,
         question_meta: Mapping[int, tuple[str, str]] | None = None,
+        weight: Sequence[float] | None = None,
+        submitted_day: Sequence[int] | None = None,
+        drift_granularity: str = "quarter",
     ) -> CalibrationInputs:
         """Build the inputs from plain Python lists (tests, fixtures); every list may be omitted."""
         return cls(
@@ -120,6 +148,9 @@ class CalibrationInputs:
             decision_hire=np.asarray(decision_hire, dtype=np.bool_),
             interviewer_usernames=dict(interviewer_usernames or {}),
             question_meta=dict(question_meta or {}),
+            weight=None if weight is None else np.asarray(weight, dtype=np.float64),
+            submitted_day=None if submitted_day is None else np.asarray(submitted_day),
+            drift_granularity=drift_granularity,
         )
 
 
@@ -134,6 +165,11 @@ def validate_inputs(inputs: CalibrationInputs) -> None:
         raise ValueError("every rating must be a finite number")
     if rating.size and (rating.min() < RATING_MIN or rating.max() > RATING_MAX):
         raise ValueError(f"ratings must lie in [{RATING_MIN}, {RATING_MAX}]")
+    if inputs.drift_granularity not in DRIFT_GRANULARITIES:
+        raise ValueError(f"drift_granularity must be one of {DRIFT_GRANULARITIES}")
+    weight = inputs.weight
+    if weight.size and not (np.all(np.isfinite(weight)) and weight.min() > 0):
+        raise ValueError("every criterion weight must be a finite number above 0")
     recommendation = inputs.card_recommendation
     if recommendation.size and not np.isin(recommendation, list(RECOMMENDATION_NAMES)).all():
         raise ValueError("card_recommendation must use the codes 1 (strong_no) .. 4 (strong_yes)")
@@ -224,15 +260,74 @@ def first_recommendation_per_interviewer_loop(
     submission order) rather than a mean: a mean would invent half-points (2.5) that are not on the
     recommendation scale and would distort the ordinal metric.
     """
-    if inputs.card_interviewer.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    _, interviewer_code = encode_ids(inputs.card_interviewer)
-    _, loop_code = encode_ids(inputs.card_loop)
-    _, first = group_rows(interviewer_code, loop_code)
-    first.sort()
+    first = inputs.codes.first_cards
     return (
         inputs.card_interviewer[first],
         inputs.card_loop[first],
         inputs.card_recommendation[first],
     )
+
+
+def _encode_together(*arrays: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Sorted distinct ids over all the arrays, and each array's codes into them."""
+    ids, code = encode_ids(np.concatenate(arrays))
+    bounds = np.cumsum([a.size for a in arrays])[:-1]
+    return ids, np.split(code, bounds)
+
+
+@dataclass(frozen=True)
+class EncodedIds:
+    """Every id array of the inputs as dense codes 0..n-1 into its sorted distinct ids.
+
+    Built once per `CalibrationInputs` (issue 15's benchmark note: the statistics used to
+    re-encode the same arrays again and again). Interviewers and candidates are encoded over
+    ratings and scorecards together, so one code means one person in both.
+    """
+
+    interviewer_ids: np.ndarray
+    interviewer: np.ndarray  # per rating
+    card_interviewer: np.ndarray  # per scorecard
+    candidate_ids: np.ndarray
+    candidate: np.ndarray
+    card_candidate: np.ndarray
+    criterion_ids: np.ndarray
+    criterion: np.ndarray
+    question_ids: np.ndarray
+    question: np.ndarray
+    session_ids: np.ndarray
+    session: np.ndarray
+    # Rows of each (interviewer, loop)'s first scorecard, ascending (cards come in submission
+    # order): the one recommendation per observer and loop the agreement statistics use.
+    first_cards: np.ndarray
+
+    @classmethod
+    def of(cls, inputs: CalibrationInputs) -> EncodedIds:
+        interviewer_ids, (interviewer, card_interviewer) = _encode_together(
+            inputs.interviewer, inputs.card_interviewer
+        )
+        candidate_ids, (candidate, card_candidate) = _encode_together(
+            inputs.candidate, inputs.card_candidate
+        )
+        criterion_ids, criterion = encode_ids(inputs.criterion)
+        question_ids, question = encode_ids(inputs.question)
+        session_ids, session = encode_ids(inputs.session)
+        first_cards = np.zeros(0, dtype=np.int64)
+        if inputs.card_loop.size:
+            _, card_loop = encode_ids(inputs.card_loop)
+            _, first_cards = group_rows(card_interviewer, card_loop)
+            first_cards.sort()
+        return cls(
+            interviewer_ids=interviewer_ids,
+            interviewer=interviewer,
+            card_interviewer=card_interviewer,
+            candidate_ids=candidate_ids,
+            candidate=candidate,
+            card_candidate=card_candidate,
+            criterion_ids=criterion_ids,
+            criterion=criterion,
+            question_ids=question_ids,
+            question=question,
+            session_ids=session_ids,
+            session=session,
+            first_cards=first_cards,
+        )

@@ -8,7 +8,6 @@ from scoring.calibration.inputs import (
     HIRE_RECOMMENDATION_MIN,
     RECOMMENDATION_NAMES,
     CalibrationInputs,
-    distinct_ids,
     first_recommendation_per_interviewer_loop,
 )
 from scoring.calibration.severity import CONFOUNDED, DISCONNECTED, SeverityFit
@@ -90,10 +89,10 @@ def interviewer_rows(inputs: CalibrationInputs, fit: SeverityFit) -> list[dict[s
     amended_after_peer_view counts their scorecards amended after they could read a peer's (the
     statistics themselves read each scorecard's first submission).
     """
-    ids = distinct_ids(inputs.interviewer, inputs.card_interviewer)
+    codes = inputs.codes
+    ids = codes.interviewer_ids
     size = ids.size
-    rating_code, _ = _positions(ids, inputs.interviewer)
-    card_code, _ = _positions(ids, inputs.card_interviewer)
+    rating_code, card_code = codes.interviewer, codes.card_interviewer
     ratings = np.bincount(rating_code, minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.bincount(rating_code, weights=inputs.rating, minlength=size) / ratings

@@ -104,23 +104,42 @@ def question_statistics(
     easiness is estimable; NaN when none is.
     """
     question_ids, question_code = encode_ids(question)
+    criterion_ids_used, criterion_code = encode_ids(criterion)
+    _, candidate_code = encode_ids(candidate)
+    effect = np.asarray(criterion_easiness, dtype=np.float64)[
+        np.searchsorted(criterion_ids, criterion_ids_used)
+    ]
+    return question_statistics_encoded(
+        question_ids, question_code, candidate_code, criterion_code, rating, adjusted_rating, effect
+    )
+
+
+def question_statistics_encoded(
+    question_ids: np.ndarray,
+    question_code: np.ndarray,
+    candidate_code: np.ndarray,
+    criterion_code: np.ndarray,
+    rating: np.ndarray,
+    adjusted_rating: np.ndarray,
+    criterion_easiness: np.ndarray,
+) -> QuestionStatistics:
+    """`question_statistics` on encoded ids (`CalibrationInputs.codes`); `criterion_easiness`
+    is indexed by criterion code."""
     questions = question_ids.size
     count = np.bincount(question_code, minlength=questions)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_rating = np.bincount(question_code, weights=rating, minlength=questions) / count
 
     # Each criterion belongs to one question; average the estimable criteria effects per question.
-    _, criterion_code = encode_ids(criterion)
     _, first = group_rows(criterion_code, question_code)
-    pair_criterion, pair_question = np.asarray(criterion)[first], question_code[first]
-    effect = criterion_easiness[np.searchsorted(criterion_ids, pair_criterion)]
+    pair_question = question_code[first]
+    effect = criterion_easiness[criterion_code[first]]
     known = np.isfinite(effect)
     with np.errstate(invalid="ignore", divide="ignore"):
         easiness = np.bincount(
             pair_question[known], weights=effect[known], minlength=questions
         ) / np.bincount(pair_question[known], minlength=questions)
 
-    _, candidate_code = encode_ids(candidate)
     discrimination, candidates = item_rest_discrimination(
         question_code, candidate_code, rating, adjusted_rating, questions
     )

@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from scoring.calibration.agreement import AlphaResult, LevelOfMeasurement, krippendorff_alphas
+from scoring.calibration.drift import interviewer_drift, period_labels
 from scoring.calibration.inputs import (
     CalibrationInputs,
-    distinct_ids,
-    encode_ids,
     first_recommendation_per_interviewer_loop,
     group_rows,
 )
 from scoring.calibration.interviewers import interviewer_rows, optional_float
-from scoring.calibration.questions import question_statistics
+from scoring.calibration.questions import question_statistics_encoded
 from scoring.calibration.reliability import (
     TARGET_PANEL_RELIABILITY,
     icc_one_way,
     interviewers_needed,
 )
-from scoring.calibration.severity import FITTED, SeverityFit, fit_severity_model
+from scoring.calibration.severity import FITTED, SeverityFit, fit_severity_model_encoded
+from scoring.calibration.variance import (
+    METHOD_HENDERSON_1,
+    RESIDUAL,
+    decision_advice,
+    decision_study,
+    henderson_one,
+    loop_components,
+)
 
 RELIABILITY_METHOD = (
     "ICC(1) of overall recommendations (1-4), one-way random-effects ANOVA over loops rated by "
@@ -39,17 +47,17 @@ def _alpha_fields(prefix: str, result: AlphaResult) -> dict[str, object]:
 def _summary(inputs: CalibrationInputs) -> dict[str, int]:
     """Counts; a session is multi-rated when two or more interviewers rated criteria in it."""
     # Two or more distinct interviewers in a session <=> its smallest and largest id differ.
-    _, session_code = encode_ids(inputs.session)
-    sessions = int(session_code.max()) + 1 if session_code.size else 0
+    codes = inputs.codes
+    sessions = codes.session_ids.size
     lowest = np.full(sessions, np.iinfo(np.int64).max)
-    np.minimum.at(lowest, session_code, inputs.interviewer)
+    np.minimum.at(lowest, codes.session, codes.interviewer)
     highest = np.full(sessions, np.iinfo(np.int64).min)
-    np.maximum.at(highest, session_code, inputs.interviewer)
+    np.maximum.at(highest, codes.session, codes.interviewer)
     return {
         "scorecards": int(inputs.card_interviewer.size),
         "ratings": int(inputs.rating.size),
-        "interviewers": int(distinct_ids(inputs.interviewer, inputs.card_interviewer).size),
-        "candidates": int(distinct_ids(inputs.candidate, inputs.card_candidate).size),
+        "interviewers": int(codes.interviewer_ids.size),
+        "candidates": int(codes.candidate_ids.size),
         "sessions_multi_rated": int((lowest != highest).sum()),
     }
 
@@ -57,11 +65,10 @@ def _summary(inputs: CalibrationInputs) -> dict[str, int]:
 def _agreement(inputs: CalibrationInputs) -> dict[str, object]:
     """Krippendorff's alpha of criterion ratings (units: session x criterion) and of overall
     recommendations (units: loops, one recommendation per interviewer: their first scorecard)."""
-    _, session_code = encode_ids(inputs.session)
-    _, criterion_code = encode_ids(inputs.criterion)
-    unit, _ = group_rows(session_code, criterion_code)
+    codes = inputs.codes
+    unit, _ = group_rows(codes.session, codes.criterion)
     levels: list[LevelOfMeasurement] = ["ordinal", "interval"]
-    criterion = krippendorff_alphas(unit, inputs.interviewer, inputs.rating, levels)
+    criterion = krippendorff_alphas(unit, codes.interviewer, inputs.rating, levels)
     interviewer, loop, recommendation = first_recommendation_per_interviewer_loop(inputs)
     overall = krippendorff_alphas(loop, interviewer, recommendation, levels)
     return {
@@ -97,14 +104,15 @@ def _reliability(inputs: CalibrationInputs) -> dict[str, object]:
 
 
 def _questions(inputs: CalibrationInputs, fit: SeverityFit) -> list[dict[str, object]]:
-    statistics = question_statistics(
-        inputs.question,
-        inputs.candidate,
-        inputs.criterion,
+    codes = inputs.codes
+    statistics = question_statistics_encoded(
+        codes.question_ids,
+        codes.question,
+        codes.candidate,
+        codes.criterion,
         inputs.rating,
         fit.adjusted_rating,
-        fit.criterion_ids,
-        fit.easiness,
+        fit.easiness,  # the fit ran on the same criterion codes
     )
     rows: list[dict[str, object]] = []
     for k, question_id in enumerate(statistics.question_ids.tolist()):
@@ -126,13 +134,11 @@ def _questions(inputs: CalibrationInputs, fit: SeverityFit) -> list[dict[str, ob
 
 def _candidates(inputs: CalibrationInputs, fit: SeverityFit) -> list[dict[str, object]]:
     """Candidates with ratings or scorecards; raw and severity-adjusted mean criterion rating."""
-    ids = distinct_ids(inputs.candidate, inputs.card_candidate)
-    code = np.searchsorted(ids, inputs.candidate)
+    ids, code = inputs.codes.candidate_ids, inputs.codes.candidate
     ratings = np.bincount(code, minlength=ids.size)
     with np.errstate(invalid="ignore", divide="ignore"):
         raw_mean = np.bincount(code, weights=inputs.rating, minlength=ids.size) / ratings
-    adjusted = np.full(ids.size, np.nan)
-    adjusted[np.searchsorted(ids, fit.candidate_ids)] = fit.adjusted_score
+    adjusted = fit.adjusted_score  # the fit ran on the same candidate codes
     return [
         {
             "id": candidate_id,
@@ -158,6 +164,121 @@ def _model(fit: SeverityFit) -> dict[str, object]:
     }
 
 
+VARIANCE_TERMS = ("candidate", "question", "interviewer", "candidate_question")
+# When the data cannot separate two components, give up the least essential first.
+VARIANCE_DROP_ORDER = ("candidate_question", "interviewer", "question", "candidate")
+VARIANCE_METHOD = (
+    "Question scores (each scorecard's criterion-weighted mean rating of one question) = "
+    "mean + candidate + question + interviewer + candidate x question + residual, all random; "
+    "the residual also holds interviewer x candidate and interviewer x question. "
+    + METHOD_HENDERSON_1
+)
+
+
+@dataclass(frozen=True)
+class QuestionScores:
+    """One score per (scorecard, question), with the codes of who and what it is about."""
+
+    score: np.ndarray
+    candidate: np.ndarray
+    question: np.ndarray
+    interviewer: np.ndarray
+    candidate_question: np.ndarray  # dense code of the (candidate, question) cell
+
+
+def question_scores(inputs: CalibrationInputs) -> QuestionScores:
+    """Each scorecard's weighted mean of its criterion ratings for one question,
+
+        score = sum_c w_c x_c / sum_c w_c   over the question's criteria c it rated,
+
+    with w_c the rubric criterion's weight. A scorecard is one interviewer in one session
+    (a database constraint), so (session, interviewer, question) names the score.
+    """
+    codes = inputs.codes
+    group, first = group_rows(codes.session, codes.interviewer, codes.question)
+    weight_sum = np.bincount(group, weights=inputs.weight)
+    score = np.bincount(group, weights=inputs.weight * inputs.rating) / weight_sum
+    candidate, question = codes.candidate[first], codes.question[first]
+    cell, _ = group_rows(candidate, question)
+    return QuestionScores(score, candidate, question, codes.interviewer[first], cell)
+
+
+def _generalizability(
+    inputs: CalibrationInputs,
+) -> tuple[dict[str, object], list[dict[str, object]], str | None]:
+    """Variance components of question scores, the p x (r:q) decision study from them and the
+    sentence saying whether one more question or one more interviewer per question helps more
+    from the team's typical loop (median questions per candidate, median interviewers per
+    candidate x question)."""
+    scores = question_scores(inputs)
+    fit = henderson_one(
+        scores.score,
+        {
+            "candidate": scores.candidate,
+            "question": scores.question,
+            "interviewer": scores.interviewer,
+            "candidate_question": scores.candidate_question,
+        },
+        drop_order=VARIANCE_DROP_ORDER,
+    )
+    values = fit.as_dict()
+    components: dict[str, object] = {
+        **values,
+        "shares": fit.shares(),
+        "question_scores": fit.observations,
+        "method": VARIANCE_METHOD,
+        "notes": list(fit.notes),
+    }
+    if values[RESIDUAL] is None or values["candidate"] is None:
+        return components, [], None
+    loop = loop_components(**{name: values[name] or 0.0 for name in (*VARIANCE_TERMS, RESIDUAL)})
+    per_candidate = np.bincount(scores.candidate[_first_of(scores.candidate_question)])
+    questions = max(1, int(np.median(per_candidate[per_candidate > 0])))
+    interviewers = max(1, int(np.median(np.bincount(scores.candidate_question))))
+    return components, decision_study(loop), decision_advice(loop, questions, interviewers)
+
+
+def _first_of(group: np.ndarray) -> np.ndarray:
+    """The first row of every group of a dense group code."""
+    first = np.full(int(group.max()) + 1 if group.size else 0, group.size, dtype=np.int64)
+    np.minimum.at(first, group, np.arange(group.size, dtype=np.int64))
+    return first
+
+
+def _drift(
+    inputs: CalibrationInputs, fit: SeverityFit, granularity: str
+) -> list[dict[str, object]]:
+    """Per fitted interviewer: severity by period and whether it drifted (see `interviewer_drift`;
+    the fit ran on `inputs.codes`, so its interviewer codes are the inputs')."""
+    labels, period_code = period_labels(inputs.submitted_day, granularity)
+    drift = interviewer_drift(fit, inputs.codes.interviewer, period_code)
+    rows: list[dict[str, object]] = []
+    start = np.searchsorted(drift.interviewer, np.arange(fit.interviewer_ids.size))
+    end = np.searchsorted(drift.interviewer, np.arange(fit.interviewer_ids.size), side="right")
+    for code in np.flatnonzero(end > start).tolist():
+        interviewer_id = int(fit.interviewer_ids[code])
+        cells = range(int(start[code]), int(end[code]))
+        rows.append(
+            {
+                "id": interviewer_id,
+                "username": inputs.interviewer_usernames.get(interviewer_id),
+                "drifting": bool(drift.drifting[code]),
+                "periods": [
+                    {
+                        "period": labels[int(drift.period[k])],
+                        "severity": optional_float(drift.severity[k]),
+                        "severity_se": optional_float(drift.severity_se[k]),
+                        "move": optional_float(drift.move[k]),
+                        "move_se": optional_float(drift.move_se[k]),
+                        "ratings": int(drift.ratings[k]),
+                    }
+                    for k in cells
+                ],
+            }
+        )
+    return rows
+
+
 def build_report(
     inputs: CalibrationInputs, progress: Callable[[int], None] | None = None
 ) -> dict[str, object]:
@@ -171,7 +292,16 @@ def build_report(
             progress(percent)
 
     notify(0)
-    fit = fit_severity_model(inputs.rating, inputs.interviewer, inputs.candidate, inputs.criterion)
+    codes = inputs.codes
+    fit = fit_severity_model_encoded(
+        inputs.rating,
+        codes.interviewer_ids,
+        codes.interviewer,
+        codes.candidate_ids,
+        codes.candidate,
+        codes.criterion_ids,
+        codes.criterion,
+    )
     notify(40)
     questions = _questions(inputs, fit)
     notify(55)
@@ -179,7 +309,10 @@ def build_report(
     notify(75)
     reliability = _reliability(inputs)
     interviewers = interviewer_rows(inputs, fit)
-    notify(90)
+    notify(85)
+    components, study, advice = _generalizability(inputs)
+    drift = _drift(inputs, fit, inputs.drift_granularity)
+    notify(95)
     report: dict[str, object] = {
         "summary": _summary(inputs),
         "interviewers": interviewers,
@@ -188,6 +321,10 @@ def build_report(
         "agreement": agreement,
         "reliability": reliability,
         "model": _model(fit),
+        "variance_components": components,
+        "decision_study": study,
+        "decision_advice": advice,
+        "drift": drift,
     }
     notify(100)
     return report

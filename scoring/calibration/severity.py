@@ -141,10 +141,27 @@ def fit_severity_model(
     BLAS thread (see `scoring.calibration.blas`): ~0.03-0.1 s at 600 and ~1-2 s at 2,000
     criteria + interviewers on a loaded 2-core machine (two threads there: 0.2-4 s at 600).
     """
-    rating = np.asarray(rating, dtype=np.float64)
-    interviewer_ids, interviewer_code = encode_ids(interviewer)
-    candidate_ids, candidate_code = encode_ids(candidate)
-    criterion_ids, criterion_code = encode_ids(criterion)
+    return fit_severity_model_encoded(
+        np.asarray(rating, dtype=np.float64),
+        *encode_ids(interviewer),
+        *encode_ids(candidate),
+        *encode_ids(criterion),
+    )
+
+
+def fit_severity_model_encoded(
+    rating: np.ndarray,
+    interviewer_ids: np.ndarray,
+    interviewer_code: np.ndarray,
+    candidate_ids: np.ndarray,
+    candidate_code: np.ndarray,
+    criterion_ids: np.ndarray,
+    criterion_code: np.ndarray,
+) -> SeverityFit:
+    """`fit_severity_model` on ids already encoded (`CalibrationInputs.codes`): sorted ids and
+    each rating's code into them. Ids without ratings (interviewers or candidates known only
+    from scorecards) may be among them; they come out DISCONNECTED, without estimates.
+    """
     status = np.full(interviewer_ids.size, DISCONNECTED, dtype=object)
     severity = np.full(interviewer_ids.size, np.nan)
     severity_se = np.full(interviewer_ids.size, np.nan)
@@ -163,7 +180,14 @@ def fit_severity_model(
     if interviewer_in.sum() >= 2:
         in_model = interviewer_in[interviewer_code]
         status[interviewer_in] = CONFOUNDED  # until shown to be in the estimable group below
-        if in_model.all():  # the usual case: codes are already dense, skip re-encoding them
+        # The usual case: every rating is in the model and every code has ratings, so the codes
+        # are already dense; skip re-encoding them.
+        dense = (
+            in_model.all()
+            and np.bincount(interviewer_code, minlength=interviewer_ids.size).all()
+            and np.bincount(candidate_code, minlength=candidate_ids.size).all()
+        )
+        if dense:
             y = rating
             model_interviewers, i = np.arange(interviewer_ids.size), interviewer_code
             model_candidates, c = np.arange(candidate_ids.size), candidate_code

@@ -14,7 +14,7 @@ from core.errors import ApplicationError
 from core.idempotency import idempotent
 from core.permissions import RolePermission
 from core.roles import Role
-from scoring.reports.exports import report_chart_png, report_csv
+from scoring.reports.exports import CHART_KINDS, report_chart, report_csv
 from scoring.reports.models import CalibrationReport
 from scoring.reports.selectors import calibration_report_list
 from scoring.reports.serializers import (
@@ -159,13 +159,32 @@ class CalibrationReportChartApi(CalibrationReportAccess, generics.GenericAPIView
 
     @extend_schema(
         operation_id="calibration_reports_chart",
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                OpenApiTypes.STR,
+                enum=list(CHART_KINDS),
+                default="severity",
+                description="severity: per interviewer with error bars; variance: shares of "
+                "the variance components and the decision study; drift: severity per period of "
+                "the drifting interviewers.",
+            )
+        ],
         responses={
             (200, "image/png"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="Severity per interviewer with error bars."
+                OpenApiTypes.BINARY, description="The chart of the requested kind."
             ),
+            400: OpenApiResponse(description="Unknown chart kind."),
             409: OpenApiResponse(description="The report has not succeeded."),
         },
     )
     def get(self, request, pk: int):
+        kind = request.query_params.get("kind", "severity")
+        if kind not in CHART_KINDS:
+            raise ApplicationError(
+                CalibrationReportErrorCode.UNKNOWN_CHART_KIND,
+                f"Unknown chart kind {kind!r}; use kind={', kind='.join(CHART_KINDS)}.",
+                {"kind": [f"Use one of: {', '.join(CHART_KINDS)}."]},
+            )
         report = _succeeded_report(self)
-        return HttpResponse(report_chart_png(report.result), content_type="image/png")
+        return HttpResponse(report_chart(report.result, kind), content_type="image/png")

@@ -1,4 +1,5 @@
-"""Calibration report exports: a CSV with one row per interviewer, and a PNG severity chart.
+"""Calibration report exports: a CSV with one row per interviewer, and PNG charts (severity by
+default; `kind=variance` for where the score variance comes from and the decision study).
 
 Both read the stored `result` only; nothing is recomputed. Text cells of the CSV that a
 spreadsheet would run as a formula are escaped (see `_text`). The chart uses matplotlib's
@@ -155,3 +156,136 @@ def report_chart_png(result: dict[str, Any]) -> bytes:
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+CHART_KINDS = ("severity", "variance", "drift")
+# Lines for more than this many drifting interviewers are unreadable: keep the largest moves.
+DRIFT_CHART_MAX_INTERVIEWERS = 12
+VARIANCE_LABELS = {
+    "candidate": "candidate",
+    "question": "question",
+    "interviewer": "interviewer",
+    "candidate_question": "candidate x question",
+    "residual": "residual",
+}
+
+
+def report_variance_png(result: dict[str, Any]) -> bytes:
+    """Shares of the variance components (bars) and the decision study's generalizability and
+    dependability by questions per loop, one line per number of interviewers per question."""
+    components = result.get("variance_components") or {}
+    shares = components.get("shares") or {}
+    study = result.get("decision_study") or []
+    figure = Figure(figsize=(11, 4.6), dpi=100)
+    FigureCanvasAgg(figure)
+    left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+
+    names = [name for name in VARIANCE_LABELS if shares.get(name) is not None]
+    if names:
+        values = [100.0 * shares[name] for name in names]
+        left.barh(range(len(names)), values, color="#4393c3")
+        left.set_yticks(range(len(names)))
+        left.set_yticklabels([VARIANCE_LABELS[name] for name in names], fontsize=8)
+        left.invert_yaxis()
+        for position, value in enumerate(values):
+            left.text(value, position, f" {value:.1f}%", va="center", fontsize=7)
+        left.set_xlim(0, max(values) * 1.2 or 1.0)
+    else:
+        left.text(0.5, 0.5, "Too few question scores for variance components", ha="center")
+        left.set_yticks([])
+    left.set_xlabel("share of question-score variance (%)")
+    left.set_title(f"Where the variance comes from ({components.get('question_scores', 0)} scores)")
+
+    panels = sorted({row["interviewers"] for row in study})
+    for interviewers in panels:
+        rows = sorted(
+            (row for row in study if row["interviewers"] == interviewers),
+            key=lambda row: row["questions"],
+        )
+        questions = [row["questions"] for row in rows]
+        line = right.plot(
+            questions,
+            [row["generalizability"] for row in rows],
+            marker="o",
+            ms=3,
+            label=f"{interviewers} interviewer{'s' * (interviewers != 1)}: E rho^2",
+        )[0]
+        right.plot(
+            questions,
+            [row["dependability"] for row in rows],
+            ls="--",
+            color=line.get_color(),
+            lw=1,
+            label=f"{interviewers}: Phi",
+        )
+    if panels:
+        right.set_ylim(0, 1)
+        right.axhline(0.8, color="#999999", lw=0.8)
+        right.legend(fontsize=6, ncol=2, loc="lower right")
+    else:
+        right.text(0.5, 0.5, "No decision study", ha="center")
+    right.set_xlabel("questions per loop")
+    right.set_ylabel("generalizability (solid), dependability (dashed)")
+    right.set_title("Decision study, p x (r:q) (Brennan 2001)")
+    advice = result.get("decision_advice")
+    if advice:
+        figure.suptitle(advice, fontsize=8)
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def _largest_move(row: dict[str, Any]) -> float:
+    moves = [abs(p.get("move") or 0.0) / (p.get("move_se") or 1.0) for p in row["periods"]]
+    return max(moves, default=0.0)
+
+
+def report_drift_png(result: dict[str, Any]) -> bytes:
+    """Severity per period of the drifting interviewers, with 95% error bars."""
+    rows = [row for row in result.get("drift") or [] if row.get("drifting")]
+    rows.sort(key=lambda row: (-_largest_move(row), row.get("id") or 0))
+    omitted = max(0, len(rows) - DRIFT_CHART_MAX_INTERVIEWERS)
+    rows = rows[:DRIFT_CHART_MAX_INTERVIEWERS]
+    periods = sorted({p["period"] for row in rows for p in row["periods"]})
+    position = {period: k for k, period in enumerate(periods)}
+    figure = Figure(figsize=(10, 5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot(1, 1, 1)
+    for row in rows:
+        points = [p for p in row["periods"] if p.get("severity") is not None]
+        axes.errorbar(
+            [position[p["period"]] for p in points],
+            [p["severity"] for p in points],
+            yerr=[Z_95 * (p.get("severity_se") or 0.0) for p in points],
+            marker="o",
+            ms=3,
+            capsize=2,
+            lw=1,
+            label=str(row.get("username") or row.get("id")),
+        )
+    if rows:
+        axes.set_xticks(range(len(periods)))
+        axes.set_xticklabels(periods, fontsize=8)
+        axes.axhline(0.0, color="#999999", lw=0.8)
+        axes.legend(fontsize=7, ncol=2)
+    else:
+        axes.text(0.5, 0.5, "No interviewer drifted", ha="center", transform=axes.transAxes)
+    title = "Severity per period of drifting interviewers (+ = harsher), 95% error bars"
+    if omitted:
+        title += f"; {omitted} more drifting interviewers omitted"
+    axes.set_title(title, fontsize=9)
+    axes.set_ylabel("severity (rating points)")
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+def report_chart(result: dict[str, Any], kind: str) -> bytes:
+    """The chart of `kind` (one of CHART_KINDS) as PNG bytes."""
+    if kind == "variance":
+        return report_variance_png(result)
+    if kind == "drift":
+        return report_drift_png(result)
+    return report_chart_png(result)

@@ -69,6 +69,8 @@ class CalibrationScope:
     interviewers: Sequence[int] = field(default_factory=tuple)
     levels: Sequence[str] = field(default_factory=tuple)
     questions: Sequence[int] = field(default_factory=tuple)
+    # Not a filter of scorecards: the period of the report's drift section.
+    granularity: str = "quarter"
 
     @classmethod
     def from_filters(
@@ -87,6 +89,7 @@ class CalibrationScope:
             interviewers=tuple(filters.get("interviewers") or ()),
             levels=tuple(filters.get("levels") or ()),
             questions=tuple(filters.get("questions") or ()),
+            granularity=filters.get("granularity") or "quarter",
         )
 
     @property
@@ -179,10 +182,18 @@ def _ratings_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
     sql = (
         "SELECT COALESCE(r.first_rating, r.rating)::int8, s.interviewer_id::int8, "
         "l.candidate_id::int8, r.criterion_id::int8, c.question_id::int8, s.session_id::int8, "
-        "s.loop_id::int8 "
+        "s.loop_id::int8, "
+        f"{_submitted_day_sql()}::int8, c.weight::float8 "
         f"FROM {t['rating']} r {' '.join(joins)} WHERE {' AND '.join(where)}"
     )
     return sql, params
+
+
+def _submitted_day_sql() -> str:
+    """The scorecard's submission day as days since 1970-01-01 in UTC, in this database's SQL."""
+    if connection.vendor == "postgresql":
+        return "((s.submitted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"
+    return "CAST(julianday(s.submitted_at) - 2440587.5 AS INTEGER)"
 
 
 def _cards_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
@@ -226,26 +237,31 @@ def _decisions_sql(loop_ids: np.ndarray) -> tuple[str, list[Any]]:
 
 
 def _fetch_int_columns(
-    sql: str, params: list[Any], columns: int, ordered: bool = False
+    sql: str, params: list[Any], columns: int, ordered: bool = False, floats: int = 0
 ) -> list[np.ndarray]:
-    """Run `sql` and return its first `columns` columns (each a non-null int8) as int64 arrays.
+    """Run `sql` and return its first `columns` columns (each non-null) as numpy arrays: int8
+    columns as int64, and the last `floats` of them (float8) as float64.
 
     With `ordered`, the columns after those are the sort key of the rows.
     """
     if connection.vendor == "postgresql":
-        return _aggregate_int_columns(sql, params, columns, ordered)
-    return _values_int_columns(sql, params, columns, ordered)
+        return _aggregate_int_columns(sql, params, columns, ordered, floats)
+    return _values_int_columns(sql, params, columns, ordered, floats)
 
 
 def _aggregate_int_columns(
-    sql: str, params: list[Any], columns: int, ordered: bool
+    sql: str, params: list[Any], columns: int, ordered: bool, floats: int = 0
 ) -> list[np.ndarray]:
     # PostgreSQL packs every row into 8 bytes per column (int8send, big-endian) and concatenates
     # them into ONE bytea, fetched in binary: one network message and one np.frombuffer instead
     # of a Python step per row (COPY hands libpq one message per row, which costs more in
     # Python than the query itself). bytea caps at 1 GB: about 19 million ratings.
     names = [f"c{i}" for i in range(columns)]
-    packed = " || ".join(f"int8send(scope.{name})" for name in names)
+    # float8send is 8 big-endian IEEE 754 bytes, as wide as int8send: one row stride for both.
+    packed = " || ".join(
+        f"{'float8send' if i >= columns - floats else 'int8send'}(scope.{name})"
+        for i, name in enumerate(names)
+    )
     order = ""
     if ordered:
         order = " ORDER BY scope.o1, scope.o2"
@@ -260,37 +276,55 @@ def _aggregate_int_columns(
     if blob is None:
         return [np.zeros(0, dtype=np.int64) for _ in range(columns)]
     table = np.frombuffer(blob, dtype=">i8").reshape(-1, columns)
-    return [table[:, i].astype(np.int64) for i in range(columns)]
+    return [
+        np.ascontiguousarray(table[:, i]).view(">f8").astype(np.float64)
+        if i >= columns - floats
+        else table[:, i].astype(np.int64)
+        for i in range(columns)
+    ]
 
 
 def _values_int_columns(
-    sql: str, params: list[Any], columns: int, ordered: bool
+    sql: str, params: list[Any], columns: int, ordered: bool, floats: int = 0
 ) -> list[np.ndarray]:
     chunks: list[np.ndarray] = []
-    sql = sql.replace("::int8[]", "").replace("::int8", "")
+    sql = sql.replace("::int8[]", "").replace("::int8", "").replace("::float8", "")
     if ordered:
         sql += f" ORDER BY {columns + 1}, {columns + 2}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while rows := cursor.fetchmany(_VALUES_LIST_CHUNK):
-            chunks.append(np.asarray([row[:columns] for row in rows], dtype=np.int64))
-    table = np.concatenate(chunks) if chunks else np.zeros((0, columns), dtype=np.int64)
-    return [np.ascontiguousarray(table[:, i]) for i in range(columns)]
+            # float64 holds the ids exactly (below 2^53) and the float columns as they are.
+            chunks.append(np.asarray([row[:columns] for row in rows], dtype=np.float64))
+    table = np.concatenate(chunks) if chunks else np.zeros((0, columns), dtype=np.float64)
+    return [
+        np.ascontiguousarray(table[:, i], dtype=np.float64 if i >= columns - floats else np.int64)
+        for i in range(columns)
+    ]
 
 
 def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
     """Flatten the submitted scorecards in `scope` into the statistics' arrays.
 
     Three statements: ratings (one row per criterion rating of the scorecards' first
-    submission, joined to scorecard, loop and criterion), scorecards (one row per submitted
-    scorecard in submission order, with its first submitted recommendation already on the 1..4
-    scale and whether it was amended after a peer view), and the decisions of their loops;
+    submission, joined to scorecard, loop and criterion, with the criterion's weight and the
+    scorecard's submission day), scorecards (one row per submitted scorecard in submission order,
+    with its first submitted recommendation already on the 1..4 scale and whether it was amended
+    after a peer view), and the decisions of the loops they belong to;
     then the usernames and question slugs of the ids that occur.
     """
     sql, params = _ratings_sql(scope)
-    rating, interviewer, candidate, criterion, question, session, loop = _fetch_int_columns(
-        sql, params, 7
-    )
+    (
+        rating,
+        interviewer,
+        candidate,
+        criterion,
+        question,
+        session,
+        loop,
+        submitted_day,
+        weight,
+    ) = _fetch_int_columns(sql, params, 9, floats=1)
     sql, params = _cards_sql(scope)
     (
         card_interviewer,
@@ -342,4 +376,7 @@ def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
         decision_hire=decision_hire.astype(bool),
         interviewer_usernames=usernames,
         question_meta=question_meta,
+        weight=weight,
+        submitted_day=submitted_day,
+        drift_granularity=scope.granularity,
     )

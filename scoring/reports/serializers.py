@@ -7,11 +7,12 @@ from typing import Any
 from rest_framework import serializers
 
 from core.fields import StrictDateField, StrictIntegerField, StrictSlugField
+from scoring.calibration.inputs import DRIFT_GRANULARITIES
 from scoring.reports.models import CalibrationReport
 
 MAX_DATABASE_ID = 2**63 - 1
 MAX_FILTER_VALUES = 1000
-FILTER_FIELDS = ("job", "since", "until", "interviewers", "levels", "questions")
+FILTER_FIELDS = ("job", "since", "until", "interviewers", "levels", "questions", "granularity")
 
 
 def _id_field(**kwargs: Any) -> StrictIntegerField:
@@ -40,6 +41,12 @@ class CalibrationReportFiltersInputSerializer(serializers.Serializer):
     )
     questions = serializers.ListField(
         child=_id_field(), required=False, max_length=MAX_FILTER_VALUES
+    )
+    granularity = serializers.ChoiceField(
+        choices=DRIFT_GRANULARITIES,
+        required=False,
+        help_text="Period of result.drift: calendar quarter (default) or month.",
+        error_messages={"invalid_choice": 'Use "quarter" or "month", not "{input}".'},
     )
 
     def to_internal_value(self, data: Any) -> Any:
@@ -89,6 +96,7 @@ class CalibrationReportFiltersOutputSerializer(serializers.Serializer):
     interviewers = serializers.ListField(child=serializers.IntegerField(), required=False)
     levels = serializers.ListField(child=serializers.CharField(), required=False)
     questions = serializers.ListField(child=serializers.IntegerField(), required=False)
+    granularity = serializers.CharField(required=False)
 
 
 class CalibrationReportListOutputSerializer(serializers.ModelSerializer):
@@ -117,7 +125,8 @@ class CalibrationReportOutputSerializer(CalibrationReportListOutputSerializer):
         allow_null=True,
         help_text=(
             "Null until succeeded; then {summary, interviewers, questions, candidates, "
-            "agreement, reliability, model} as API.md (Calibration) describes."
+            "agreement, reliability, model, variance_components, decision_study, "
+            "decision_advice, drift} as API.md (Calibration) describes."
         ),
     )
 

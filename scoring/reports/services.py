@@ -50,6 +50,7 @@ class CalibrationReportErrorCode(enum.StrEnum):
     UNKNOWN_FILTER_VALUE = "unknown_filter_value"
     REPORT_NOT_READY = "report_not_ready"
     UNKNOWN_EXPORT_FORMAT = "unknown_export_format"
+    UNKNOWN_CHART_KIND = "unknown_chart_kind"
 
 
 class CalibrationReportFailed(Exception):

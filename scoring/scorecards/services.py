@@ -138,8 +138,16 @@ def _session_for_create(
 
 
 def _refuse(
-    code: enum.Enum, message: str, fields: dict[str, list[str]] | None, status_code: int
+    code: enum.Enum,
+    message: str,
+    status_code: int,
+    *,
+    field: str | None = None,
+    fields: dict[str, list[str]] | None = None,
 ) -> ApplicationError:
+    """The error to raise; `field` names the one input the message is about."""
+    if field is not None:
+        fields = {field: [message]}
     return ApplicationError(code, message, fields, status_code=status_code)
 
 
@@ -178,8 +186,8 @@ def _check_ratings(
         raise _refuse(
             ErrorCode.VALIDATION_ERROR,
             f"{first_field}: {messages[0]}",
-            fields,
             status.HTTP_400_BAD_REQUEST,
+            fields=fields,
         )
 
 
@@ -200,8 +208,8 @@ def _check_complete(*, rated: Iterable[int], rubric: SessionRubric, recommendati
         raise _refuse(
             ScorecardErrorCode.SCORECARD_INCOMPLETE,
             "The scorecard is not complete: " + " ".join(m[0] for m in fields.values()),
-            fields,
             status.HTTP_400_BAD_REQUEST,
+            fields=fields,
         )
 
 
@@ -215,10 +223,7 @@ def _check_loop_open(*, loop: Loop, field: str, allow_completed: bool = False) -
             "scheduled."
         )
         raise _refuse(
-            ScorecardErrorCode.LOOP_NOT_SCHEDULED,
-            message,
-            {field: [message]},
-            status.HTTP_409_CONFLICT,
+            ScorecardErrorCode.LOOP_NOT_SCHEDULED, message, status.HTTP_409_CONFLICT, field=field
         )
 
 
@@ -332,10 +337,7 @@ def scorecard_create(
             f"draft with PATCH /api/v1/scorecards/{existing}/, or amend it once submitted."
         )
         raise _refuse(
-            ScorecardErrorCode.SCORECARD_EXISTS,
-            message,
-            {"session": [message]},
-            status.HTTP_409_CONFLICT,
+            ScorecardErrorCode.SCORECARD_EXISTS, message, status.HTTP_409_CONFLICT, field="session"
         ) from exc
 
 
@@ -357,8 +359,8 @@ def _scorecard_create(
         raise _refuse(
             ScorecardErrorCode.UNKNOWN_SESSION,
             message,
-            {"session": [message]},
             status.HTTP_400_BAD_REQUEST,
+            field="session",
         )
     if not session.is_interviewer:
         message = (
@@ -368,8 +370,8 @@ def _scorecard_create(
         raise _refuse(
             ScorecardErrorCode.NOT_SESSION_INTERVIEWER,
             message,
-            {"session": [message]},
             status.HTTP_403_FORBIDDEN,
+            field="session",
         )
     _check_loop_open(loop=session.loop, field="session")
     rubric = session.rubric
@@ -415,7 +417,6 @@ def _scorecard_for_write(*, user: AbstractBaseUser, scorecard_id: int) -> Scorec
         raise _refuse(
             ErrorCode.NOT_FOUND,
             f"No scorecard {scorecard_id} that you can see.",
-            None,
             status.HTTP_404_NOT_FOUND,
         )
     return scorecard
@@ -427,7 +428,6 @@ def _require_author(*, scorecard: Scorecard, user: AbstractBaseUser, allow_admin
     raise _refuse(
         ScorecardErrorCode.NOT_SCORECARD_AUTHOR,
         f"Only the interviewer who wrote scorecard {scorecard.pk} may change it.",
-        None,
         status.HTTP_403_FORBIDDEN,
     )
 
@@ -470,8 +470,8 @@ def scorecard_update(
         raise _refuse(
             ScorecardErrorCode.SCORECARD_SUBMITTED,
             message,
-            {"status": [message]},
             status.HTTP_409_CONFLICT,
+            field="status",
         )
     _check_loop_open(loop=scorecard.loop, field="session")
     if ratings is not None:
@@ -506,8 +506,8 @@ def scorecard_submit(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:
         raise _refuse(
             ScorecardErrorCode.SCORECARD_SUBMITTED,
             message,
-            {"status": [message]},
             status.HTTP_409_CONFLICT,
+            field="status",
         )
     _check_loop_open(loop=scorecard.loop, field="session")
     _check_complete(
@@ -542,7 +542,7 @@ def _lock_loop_for_amendment(*, loop_id: int) -> None:
             "so that no judgment follows the decision. Write any further remark elsewhere."
         )
         raise _refuse(
-            ScorecardErrorCode.LOOP_DECIDED, message, {"loop": [message]}, status.HTTP_409_CONFLICT
+            ScorecardErrorCode.LOOP_DECIDED, message, status.HTTP_409_CONFLICT, field="loop"
         )
     _check_loop_open(
         loop=Loop(pk=loop_id, status=loop_status), field="session", allow_completed=True
@@ -648,8 +648,8 @@ def scorecard_amend(
         raise _refuse(
             ScorecardErrorCode.SCORECARD_NOT_SUBMITTED,
             message,
-            {"status": [message]},
             status.HTTP_409_CONFLICT,
+            field="status",
         )
     _lock_loop_for_amendment(loop_id=scorecard.loop_id)
     previous_ratings = scorecard_ratings_snapshot(scorecard=scorecard)
@@ -681,8 +681,8 @@ def scorecard_amend(
             ScorecardErrorCode.AMENDMENT_CHANGES_NOTHING,
             "The amendment changes nothing; send a different overall_recommendation, summary or "
             "ratings.",
-            {"non_field_errors": ["Nothing differs from the submitted scorecard."]},
             status.HTTP_400_BAD_REQUEST,
+            fields={"non_field_errors": ["Nothing differs from the submitted scorecard."]},
         )
     could_read_peers = _can_read_a_peer(user=user, scorecard=scorecard)
     ScorecardRevision.objects.create(
