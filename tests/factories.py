@@ -1,7 +1,12 @@
-"""factory_boy factories for every model the tests build."""
+"""factory_boy factories for every model the tests build, and the builders composed of them
+(`rated_session`: a scheduled loop's session with interviewers and a rubric to rate)."""
+
+from dataclasses import dataclass, field
+from typing import Any
 
 import factory
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from interviews.models import (
     Candidate,
@@ -173,3 +178,69 @@ class CriterionRatingFactory(factory.django.DjangoModelFactory):
     scorecard = factory.SubFactory(ScorecardFactory)
     criterion = factory.SubFactory(RubricCriterionFactory)
     rating = 3
+
+
+# --- builders ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RatedSession:
+    """A session of a (scheduled) loop, its interviewers, questions and active criteria."""
+
+    loop: Loop
+    session: InterviewSession
+    questions: list[Question]
+    criteria: list[RubricCriterion] = field(default_factory=list)
+
+    def ratings(self, rating: int = 3) -> list[dict[str, Any]]:
+        return [{"criterion": c.pk, "rating": rating, "note": ""} for c in self.criteria]
+
+    def body(self, *, submit: bool = True, **overrides: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "session": self.session.pk,
+            "overall_recommendation": "yes",
+            "summary": "Clear reasoning about metrics.",
+            "ratings": self.ratings(),
+            "submit": submit,
+        }
+        body.update(overrides)
+        return body
+
+
+def rated_session(
+    *,
+    interviewers: list[User],
+    loop: Loop | None = None,
+    questions: int = 2,
+    criteria_per_question: int = 2,
+) -> RatedSession:
+    loop = loop or LoopFactory()
+    session = InterviewSessionFactory(loop=loop)
+    for position, user in enumerate(interviewers, start=1):
+        SessionInterviewerFactory(session=session, interviewer=user, position=position)
+    plan = RatedSession(loop=loop, session=session, questions=[])
+    for _ in range(questions):
+        question = QuestionFactory()
+        SessionQuestionFactory(session=session, question=question)
+        plan.questions.append(question)
+        for order in range(1, criteria_per_question + 1):
+            plan.criteria.append(RubricCriterionFactory(question=question, order=order))
+    return plan
+
+
+def scorecard_in(
+    plan: RatedSession, *, interviewer: User, submitted: bool, rating: int = 3
+) -> Scorecard:
+    """A scorecard written straight to the database (for read tests)."""
+    scorecard = Scorecard.objects.create(
+        session=plan.session,
+        loop=plan.loop,
+        interviewer=interviewer,
+        status=Scorecard.Status.SUBMITTED if submitted else Scorecard.Status.DRAFT,
+        overall_recommendation="yes" if submitted else "",
+        submitted_at=timezone.now() if submitted else None,
+    )
+    CriterionRating.objects.bulk_create(
+        CriterionRating(scorecard=scorecard, criterion=c, rating=rating) for c in plan.criteria
+    )
+    return scorecard

@@ -17,12 +17,6 @@ SEED_QUOTAS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The factories set passwords; the default PBKDF2 would make every user cost ~0.4 s."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def interviewer_pool(db, interviewer, other_interviewer):
     """Eight active interviewers: the two named ones and six more."""

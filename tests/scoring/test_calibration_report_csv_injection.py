@@ -13,12 +13,10 @@ from django.contrib.auth.models import User
 
 from scoring.reports.exports import report_csv
 from scoring.reports.models import CalibrationReport
+from tests.factories import rated_session
 from tests.scoring.calibration_report_helpers import report_url, succeeded_report
-from tests.scoring.scorecard_setup import (
-    SCORECARDS_URL,
-    fast_password_hashing,  # noqa: F401
-    rated_session,
-)
+
+SCORECARDS_URL = "/api/v1/scorecards/"
 
 pytestmark = pytest.mark.django_db
 

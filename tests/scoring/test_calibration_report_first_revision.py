@@ -10,13 +10,10 @@ import io
 import pytest
 
 from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
-from tests.factories import RubricCriterionFactory
+from tests.factories import RubricCriterionFactory, rated_session
 from tests.scoring.calibration_report_helpers import report_url, succeeded_report
-from tests.scoring.scorecard_setup import (
-    SCORECARDS_URL,
-    fast_password_hashing,  # noqa: F401
-    rated_session,
-)
+
+SCORECARDS_URL = "/api/v1/scorecards/"
 
 pytestmark = pytest.mark.django_db
 

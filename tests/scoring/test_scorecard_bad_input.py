@@ -10,13 +10,9 @@ from rest_framework.test import APIClient
 
 from interviews.models import Loop
 from scoring.scorecards.models import Scorecard
-from tests.factories import RubricCriterionFactory
-from tests.scoring.scorecard_setup import (
-    SCORECARDS_URL,
-    RatedSession,
-    fast_password_hashing,  # noqa: F401
-    rated_session,
-)
+from tests.factories import RatedSession, RubricCriterionFactory, rated_session
+
+SCORECARDS_URL = "/api/v1/scorecards/"
 
 pytestmark = pytest.mark.django_db
 

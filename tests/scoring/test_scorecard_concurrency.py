@@ -17,11 +17,9 @@ from django.db import connection, connections
 from core.models import IdempotencyRecord
 from interviews.models import Loop
 from scoring.scorecards.models import Scorecard
-from tests.scoring.scorecard_setup import (
-    SCORECARDS_URL,
-    fast_password_hashing,  # noqa: F401
-    rated_session,
-)
+from tests.factories import rated_session
+
+SCORECARDS_URL = "/api/v1/scorecards/"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

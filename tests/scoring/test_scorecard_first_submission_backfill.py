@@ -9,12 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
-from tests.factories import RubricCriterionFactory
-from tests.scoring.scorecard_setup import (
-    fast_password_hashing,  # noqa: F401
-    rated_session,
-    scorecard_in,
-)
+from tests.factories import RubricCriterionFactory, rated_session, scorecard_in
 
 pytestmark = pytest.mark.django_db
 

@@ -4,11 +4,9 @@ import pytest
 
 from core.models import IdempotencyRecord
 from scoring.scorecards.models import Scorecard, ScorecardRevision
-from tests.scoring.scorecard_setup import (
-    SCORECARDS_URL,
-    fast_password_hashing,  # noqa: F401
-    rated_session,
-)
+from tests.factories import rated_session
+
+SCORECARDS_URL = "/api/v1/scorecards/"
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,9 @@
 import pytest
 
 from scoring.scorecards.models import Scorecard
-from tests.factories import UserFactory
-from tests.scoring.scorecard_setup import (
-    SCORECARDS_URL,
-    fast_password_hashing,  # noqa: F401
-    rated_session,
-    scorecard_in,
-)
+from tests.factories import UserFactory, rated_session, scorecard_in
+
+SCORECARDS_URL = "/api/v1/scorecards/"
 
 pytestmark = pytest.mark.django_db
 

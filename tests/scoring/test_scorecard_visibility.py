@@ -5,13 +5,9 @@ Invisible scorecards answer 404 (never 403), on the detail, history, list and wr
 
 import pytest
 
-from tests.factories import LoopFactory, UserFactory
-from tests.scoring.scorecard_setup import (
-    SCORECARDS_URL,
-    fast_password_hashing,  # noqa: F401
-    rated_session,
-    scorecard_in,
-)
+from tests.factories import LoopFactory, UserFactory, rated_session, scorecard_in
+
+SCORECARDS_URL = "/api/v1/scorecards/"
 
 pytestmark = pytest.mark.django_db
 
