@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.fields import StrictDateField, StrictIntegerField, StrictSlugField
+from core.fields import StrictChoiceField, StrictDateField, StrictIntegerField, StrictSlugField
 from scoring.calibration.inputs import DRIFT_GRANULARITIES
 from scoring.reports.models import CalibrationReport
 
@@ -42,7 +42,7 @@ class CalibrationReportFiltersInputSerializer(serializers.Serializer):
     questions = serializers.ListField(
         child=_id_field(), required=False, max_length=MAX_FILTER_VALUES
     )
-    granularity = serializers.ChoiceField(
+    granularity = StrictChoiceField(
         choices=DRIFT_GRANULARITIES,
         required=False,
         help_text="Period of result.drift: calendar quarter (default) or month.",
