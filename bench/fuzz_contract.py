@@ -1,7 +1,13 @@
 """The large contract-fuzzing run: every operation of the OpenAPI schema, as every role, with
 many examples each (default 200), through the WSGI app against PostgreSQL.
 
-    .venv/bin/python bench/fuzz_contract.py --examples 200 --workers 2
+    .venv/bin/python bench/fuzz_contract.py --examples 200 --workers 2 --seed 7
+    .venv/bin/python bench/fuzz_contract.py --stateful --examples 200 --steps 20 --seed 3,4
+
+`--seed` takes one seed or several (comma-separated; default: the CI seeds 1,2). `--stateful` runs
+tests/test_contract_fuzzing_stateful.py instead: schemathesis follows the schema's OpenAPI links,
+`--examples` scenarios of up to `--steps` calls per seed and role; it writes
+bench/results/fuzz_contract_stateful.json.
 
 Prints and writes bench/results/fuzz_contract.json: operations fuzzed, examples tried, status
 codes seen, the number of 5xx (must be 0) and the tests that failed with their first error line;
@@ -33,7 +39,11 @@ def main() -> int:
             "DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/interview_loops_fuzz"
         ),
     )
+    parser.add_argument("--seed", help="seed or comma-separated seeds (default: 1,2)")
+    parser.add_argument("--stateful", action="store_true", help="follow the OpenAPI links")
+    parser.add_argument("--steps", type=int, default=20, help="--stateful: calls per scenario")
     args = parser.parse_args()
+    test_file = "tests/test_contract_fuzzing" + ("_stateful" if args.stateful else "") + ".py"
     with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as handle:
         report_path = handle.name
     env = {
@@ -41,6 +51,9 @@ def main() -> int:
         "DATABASE_URL": args.database_url,
         "FUZZ_EXAMPLES": str(args.examples),
         "FUZZ_REPORT": report_path,
+        "FUZZ_SCENARIOS": str(args.examples),
+        "FUZZ_STEPS": str(args.steps),
+        **({"FUZZ_SEEDS": args.seed} if args.seed else {}),
     }
     started = time.monotonic()
     pytest = subprocess.run(
@@ -48,7 +61,7 @@ def main() -> int:
             sys.executable,
             "-m",
             "pytest",
-            "tests/test_contract_fuzzing.py",
+            test_file,
             "-q",
             "-p",
             "no:cacheprovider",
@@ -64,13 +77,18 @@ def main() -> int:
     elapsed = time.monotonic() - started
     calls = [json.loads(line) for line in Path(report_path).read_text().splitlines() if line]
     Path(report_path).unlink()
-    statuses = collections.Counter(call["status"] for call in calls)
+    statuses = collections.Counter()
+    for call in calls:  # the stateful test writes one line per operation and status, with a count
+        statuses[call["status"]] += call.get("count", 1)
     output = pytest.stdout + pytest.stderr
     failed = [line[len("FAILED ") :] for line in output.splitlines() if line.startswith("FAILED ")]
     summary = {
         "examples_per_operation_and_role": args.examples,
         "operations": len({call["operation"] for call in calls}),
-        "requests": len(calls),
+        "requests": sum(statuses.values()),
+        "operations_with_a_2xx": len({c["operation"] for c in calls if c["status"] < 300}),
+        "seeds": args.seed or "1,2",
+        "stateful": args.stateful,
         "status_codes": dict(sorted(statuses.items())),
         "server_errors_5xx": sum(n for code, n in statuses.items() if 500 <= code < 600),
         "workers": args.workers,
@@ -78,7 +96,8 @@ def main() -> int:
         "failed": failed,
         "seconds": round(elapsed, 1),
     }
-    out = ROOT / "bench" / "results" / "fuzz_contract.json"
+    name = "fuzz_contract_stateful" if args.stateful else "fuzz_contract"
+    out = ROOT / "bench" / "results" / f"{name}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(summary, indent=2) + "\n")
     out.with_suffix(".log").write_text(output)

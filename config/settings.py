@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.add_error_responses",
+        "core.schema.add_links",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ServiceStatusEnum": ["ok", "unavailable"],

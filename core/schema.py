@@ -75,3 +75,267 @@ def add_error_responses(result: dict, generator, request, public: bool) -> dict:
                 if status.startswith(("4", "5")) and "content" not in current:
                     current["content"] = reference
     return result
+
+
+# --- OpenAPI links --------------------------------------------------------------------------------
+#
+# Links tell a client (and a stateful fuzzer such as schemathesis) where the ids an operation
+# returns can be used next: `POST /loops/` -> `GET /loops/{id}/` with `id = $response.body#/id`.
+# They are derived from the schema itself, never written per view, so an endpoint added later is
+# linked as soon as it follows the two conventions below.
+#
+# 1. A resource is named by its collection: the segment before a `{id}`/`{pk}` path parameter
+#    (`/loops/{id}/` -> `loop`, `/loop-templates/{id}/` -> `loop_template`), a parameter named after
+#    its resource (`/jobs/{pk}/team/{user}/` -> `user`), or a list's last segment
+#    (`/me/sessions/` -> `session`).
+# 2. A field holds an id of a resource when it is an integer named after that resource (`session`,
+#    `candidate`, `loop`, `template` for `loop_template`, `user_id`), or when it is the integer `id`
+#    of an object that is that resource (the object a detail path returns, the items of a list, the
+#    items of an array field named after the resource such as a loop's `sessions`).
+#
+# Every success response then links to every operation whose path parameters (and integer request
+# body fields named after a resource) it can fill: path parameters from the response body, or from
+# the source's own path parameter of the same name on the same prefix (`/jobs/{pk}/team/` ->
+# `/jobs/{pk}/team/{user}/`). Body fields are set with the link's `requestBody`; schemathesis merges
+# them into the body it generates.
+
+SUCCESS_STATUSES = ("200", "201", "202")
+ID_PARAMETERS = {"id", "pk"}
+# Nested objects are searched this deep for ids (a loop -> its sessions -> their questions).
+MAX_ID_DEPTH = 3
+
+
+def _is_parameter(segment: str) -> bool:
+    return segment.startswith("{") and segment.endswith("}")
+
+
+def _singular(segment: str) -> str:
+    name = segment.replace("-", "_")
+    if name.endswith("ies"):
+        return name[: -len("ies")] + "y"
+    if name.endswith("s") and not name.endswith("ss"):
+        return name[:-1]
+    return name
+
+
+def _parameter_resource(segments: list[str], index: int) -> str | None:
+    """The resource a path parameter names: `{id}` after `loops` is a loop, `{user}` a user."""
+    name = segments[index][1:-1]
+    if name in ID_PARAMETERS:
+        before = segments[index - 1] if index > 0 else ""
+        return _singular(before) if before and not _is_parameter(before) else None
+    for suffix in ("_id", "_pk"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+class _Links:
+    """One pass over a generated schema, adding `links` to its success responses."""
+
+    def __init__(self, result: dict):
+        self.result = result
+        self.components = result.get("components", {}).get("schemas", {})
+        self.operations = [
+            (path, method, operation)
+            for path, operations in result.get("paths", {}).items()
+            for method, operation in operations.items()
+            if method in {"get", "post", "put", "patch", "delete"}
+        ]
+        # collection path ("/api/v1/loops/") -> the resource its items are
+        self.collections: dict[str, str] = {}
+        # component name of a detail response ("LoopOutput") -> its resource
+        self.detail_components: dict[str, str] = {}
+        for path, method, operation in self.operations:
+            segments = path.split("/")
+            for index, segment in enumerate(segments):
+                if _is_parameter(segment) and index > 0 and not _is_parameter(segments[index - 1]):
+                    resource = _parameter_resource(segments, index)
+                    if resource:
+                        self.collections.setdefault("/".join(segments[:index]) + "/", resource)
+            if method == "get" and self._list_item(operation) is not None:
+                last = [segment for segment in segments if segment][-1]
+                if not _is_parameter(last):
+                    self.collections.setdefault(path, _singular(last))
+        for path, method, operation in self.operations:
+            segments = path.rstrip("/").split("/")
+            if method == "get" and _is_parameter(segments[-1]):
+                reference = self._success_schema(operation, ref_only=True)
+                resource = _parameter_resource(segments, len(segments) - 1)
+                if reference and resource:
+                    self.detail_components.setdefault(reference, resource)
+        self.resources = set(self.collections.values())
+
+    # --- reading schemas
+
+    def _resolve(self, schema: dict | None) -> dict:
+        seen = 0
+        while isinstance(schema, dict) and seen < 10:
+            seen += 1
+            if "$ref" in schema:
+                schema = self.components.get(schema["$ref"].rsplit("/", 1)[-1])
+            elif len(schema.get("allOf", ())) == 1:
+                schema = schema["allOf"][0]
+            else:
+                return schema
+        return schema if isinstance(schema, dict) else {}
+
+    def _success_schema(self, operation: dict, ref_only: bool = False):
+        for status in SUCCESS_STATUSES:
+            content = operation.get("responses", {}).get(status, {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema")
+            if schema is not None:
+                if ref_only:
+                    return schema.get("$ref", "").rsplit("/", 1)[-1] or None
+                return self._resolve(schema)
+        return None
+
+    def _list_item(self, schema_or_operation: dict) -> dict | None:
+        """The item schema of a paginated list (`results: [...]`), else None."""
+        schema = schema_or_operation
+        if "responses" in schema_or_operation:
+            schema = self._success_schema(schema_or_operation) or {}
+        results = self._resolve(schema.get("properties", {}).get("results"))
+        if results.get("type") == "array":
+            return self._resolve(results.get("items"))
+        return None
+
+    def _field_resource(self, name: str) -> str | None:
+        """`session` -> session, `template` -> loop_template, `user_id` -> user; else None."""
+        for suffix in ("_id", "_pk"):
+            name = name.removesuffix(suffix)
+        if name in self.resources:
+            return name
+        matches = sorted(resource for resource in self.resources if resource.endswith(f"_{name}"))
+        return matches[0] if len(matches) == 1 else None
+
+    @staticmethod
+    def _is_integer(schema: dict) -> bool:
+        return schema.get("type") == "integer"
+
+    # --- what a response provides
+
+    def _provided(self, schema: dict, pointer: str, resource: str | None, depth: int = 0):
+        """resource -> JSON pointer of an id of it in a body of this schema, shallowest first."""
+        provided: dict[str, str] = {}
+        properties = schema.get("properties", {})
+        if resource and self._is_integer(self._resolve(properties.get("id"))):
+            provided[resource] = f"{pointer}/id"
+        nested = []
+        for name, field in properties.items():
+            field = self._resolve(field)
+            named = self._field_resource(name)
+            if name == "id":
+                continue
+            if self._is_integer(field) and named:
+                provided.setdefault(named, f"{pointer}/{name}")
+            elif field.get("type") == "object" or "properties" in field:
+                nested.append((field, f"{pointer}/{name}", named))
+            elif field.get("type") == "array":
+                items = self._resolve(field.get("items"))
+                if "properties" in items:
+                    nested.append(
+                        (items, f"{pointer}/{name}/0", self._field_resource(_singular(name)))
+                    )
+        if depth < MAX_ID_DEPTH:
+            for field, field_pointer, named in nested:
+                for key, value in self._provided(field, field_pointer, named, depth + 1).items():
+                    provided.setdefault(key, value)
+        return provided
+
+    def _own_resource(self, path: str, method: str, operation: dict) -> str | None:
+        """The resource whose `id` a success response of this operation carries."""
+        segments = path.rstrip("/").split("/")
+        if _is_parameter(segments[-1]):
+            return _parameter_resource(segments, len(segments) - 1)
+        reference = self._success_schema(operation, ref_only=True)
+        if reference in self.detail_components:
+            return self.detail_components[reference]
+        if method == "post":
+            return self.collections.get(path)
+        return None
+
+    def provided(self, path: str, method: str, operation: dict) -> dict[str, str]:
+        schema = self._success_schema(operation)
+        if not schema:
+            return {}
+        item = self._list_item(schema)
+        if item is not None:
+            return self._provided(item, "/results/0", self.collections.get(path))
+        return self._provided(schema, "", self._own_resource(path, method, operation))
+
+    # --- what an operation consumes
+
+    def path_parameters(self, path: str) -> list[tuple[int, str, str | None]]:
+        segments = path.split("/")
+        return [
+            (index, segment[1:-1], _parameter_resource(segments, index))
+            for index, segment in enumerate(segments)
+            if _is_parameter(segment)
+        ]
+
+    def body_fields(self, operation: dict) -> dict[str, str]:
+        """Top-level integer request-body fields that hold an id: field -> resource."""
+        content = operation.get("requestBody", {}).get("content", {})
+        schema = self._resolve(content.get("application/json", {}).get("schema"))
+        fields = {}
+        for name, field in schema.get("properties", {}).items():
+            resource = self._field_resource(name)
+            if resource and name != "id" and self._is_integer(self._resolve(field)):
+                fields[name] = resource
+        return fields
+
+    # --- the links
+
+    def link(self, source_path: str, provided: dict, target_path: str, target: dict):
+        source_segments = source_path.split("/")
+        target_segments = target_path.split("/")
+        parameters, from_response = {}, []
+        for index, name, resource in self.path_parameters(target_path):
+            if resource in provided:
+                parameters[f"path.{name}"] = f"$response.body#{provided[resource]}"
+                from_response.append(f"`{name}`")
+            elif source_segments[: index + 1] == target_segments[: index + 1]:
+                parameters[f"path.{name}"] = f"$request.path.{name}"
+            else:
+                return None
+        body = {
+            name: f"$response.body#{provided[resource]}"
+            for name, resource in self.body_fields(target).items()
+            if resource in provided
+        }
+        if not from_response and not body:
+            return None
+        link = {"operationId": target["operationId"]}
+        if parameters:
+            link["parameters"] = parameters
+        if body:
+            link["requestBody"] = body
+            from_response.extend(f"body `{name}`" for name in body)
+        link["description"] = f"Fills {', '.join(from_response)} from this response."
+        return link
+
+    def add(self) -> dict:
+        for source_path, method, operation in self.operations:
+            provided = self.provided(source_path, method, operation)
+            if not provided:
+                continue
+            links = {}
+            for target_path, _, target in self.operations:
+                if "operationId" not in target:
+                    continue
+                link = self.link(source_path, provided, target_path, target)
+                if link is not None:
+                    links[target["operationId"]] = link
+            if not links:
+                continue
+            responses = operation["responses"]
+            for status in SUCCESS_STATUSES:
+                if status in responses:
+                    responses[status] = {**responses[status], "links": links}
+                    break
+        return self.result
+
+
+def add_links(result: dict, generator, request, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: OpenAPI links between the operations (see above)."""
+    return _Links(result).add()

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib.auth.models import User
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -175,8 +177,27 @@ class LoopTemplateOutputSerializer(serializers.Serializer):
         return {q.level_id: q.count for q in quotas}
 
 
+# Level.slug is a SlugField of at most 50 characters.
+LEVEL_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
+class LevelQuotasField(serializers.DictField):
+    """Level slug -> number of questions. A key that cannot be a level slug is refused here, before
+    it reaches a query: a NUL byte in one was a 500 from PostgreSQL (found by stateful fuzzing)."""
+
+    def to_internal_value(self, data):
+        quotas = super().to_internal_value(data)
+        for key in quotas:
+            if not LEVEL_SLUG.fullmatch(key):
+                raise serializers.ValidationError(
+                    f"{key!r} is not a level slug (letters, digits, '-' and '_', at most 50); "
+                    "use a slug from GET /api/v1/levels/."
+                )
+        return quotas
+
+
 def _quotas_field(required: bool = True) -> serializers.DictField:
-    return serializers.DictField(
+    return LevelQuotasField(
         child=StrictIntegerField(min_value=0, max_value=100),
         allow_empty=False,
         required=required,

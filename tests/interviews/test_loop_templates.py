@@ -205,3 +205,23 @@ def test_an_unused_template_is_deleted(onsite_template, client_for, hiring_manag
     response = client_for(hiring_manager).delete(f"{URL}{onsite_template.pk}/")
     assert response.status_code == 204
     assert not LoopTemplate.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["begin\x00ner", "", "no spaces", "x" * 51])
+def test_a_quota_key_that_cannot_be_a_level_slug_is_a_400(
+    seed_bank, client_for, hiring_manager, body, key
+):
+    """Found by the stateful fuzzer: a NUL byte in a quota key reached PostgreSQL and was a 500
+    (on PATCH and on POST)."""
+    body["level_quotas"] = {key: 1, "advanced": 2}
+    client = client_for(hiring_manager)
+    created = client.post(URL, body, format="json")
+    assert created.status_code == 400
+    assert list(created.json()["fields"]) == ["level_quotas"]
+    assert "slug" in created.json()["fields"]["level_quotas"][0]
+
+    body["level_quotas"] = {"advanced": 2}
+    template = client.post(URL, body, format="json").json()
+    patched = client.patch(f"{URL}{template['id']}/", {"level_quotas": {key: 1}}, format="json")
+    assert patched.status_code == 400
+    assert list(patched.json()["fields"]) == ["level_quotas"]

@@ -1,0 +1,219 @@
+"""Stateful contract fuzzing: schemathesis follows the schema's OpenAPI links (core/schema.py
+`add_links`), so a created loop's id reaches `GET /loops/{id}/`, its sessions reach
+`POST /scorecards/`, and the scorecard reaches `/submit/` and `/amend/`, not a random id and a
+404. Signed in as an admin, a hiring manager and an interviewer, over a seeded world (a job, a
+template, candidates, a scheduled loop, a submitted scorecard), with more than one seed: every 5xx
+is a bug, whatever produced the input, and every response must be documented and match the schema.
+
+`bench/fuzz_contract.py --stateful` runs the same with many more scenarios and steps.
+"""
+
+import collections
+import json
+import os
+
+import hypothesis
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
+from hypothesis import HealthCheck, Phase
+from rest_framework.test import APIClient
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from config.wsgi import application
+from interviews import services as planning
+from interviews.models import InterviewSession
+from scoring.scorecards import services as scoring
+from tests.factories import (
+    CompetencyFactory,
+    LevelFactory,
+    QuestionFactory,
+    RubricCriterionFactory,
+)
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+# Seeds run in CI; FUZZ_SEEDS="7,8,9" (bench/fuzz_contract.py --seed) picks others.
+SEEDS = [int(seed) for seed in os.environ.get("FUZZ_SEEDS", "1,2").split(",")]
+# The interviewer is the one who writes scorecards, so submit and amend see real drafts.
+ROLES = os.environ.get("FUZZ_ROLES", "admin_user,hiring_manager,interviewer").split(",")
+# Scenarios per seed and role, and the most steps (calls) in one scenario.
+SCENARIOS = int(os.environ.get("FUZZ_SCENARIOS", "12"))
+STEPS = int(os.environ.get("FUZZ_STEPS", "10"))
+# bench/fuzz_contract.py sets this to count the calls per operation and status.
+REPORT = os.environ.get("FUZZ_REPORT")
+PASSWORD = "correct horse battery"
+
+# Every 5xx is a bug; every status must be documented; every body must match its schema.
+# (Blind-fuzzing checks such as positive_data_acceptance do not hold here: a valid-looking body
+# may fairly be a 409 against the state the scenario built.)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Like Django's test client: calls through the WSGI app must not close the connection that
+    holds the test's transaction."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, admin_user, hiring_manager, interviewer, other_interviewer):
+    """A small hiring world whose ids the list operations hand to the links."""
+    level = LevelFactory(slug="beginner", name="Beginner", order=1)
+    competency = CompetencyFactory(slug="metric-definition")
+    for _ in range(4):
+        question = QuestionFactory(level=level)
+        question.competencies.add(competency)
+        RubricCriterionFactory(question=question, order=1)
+        RubricCriterionFactory(question=question, order=2)
+    job = planning.job_create(
+        actor=admin_user, title="Analyst", seniority="senior", hiring_manager=hiring_manager
+    )
+    template = planning.loop_template_create(
+        actor=hiring_manager,
+        name="Onsite",
+        job=job,
+        level_quotas={"beginner": 2},
+        session_count=2,
+        session_minutes=60,
+        interviewers_per_session=1,
+    )
+    for name in ("Ada Candidate", "Bo Candidate"):
+        candidate = planning.candidate_create(actor=hiring_manager, name=name)
+        loop = planning.loop_generate(
+            actor=hiring_manager,
+            candidate_id=candidate.pk,
+            template_id=template.pk,
+            interviewer_ids=[interviewer.pk, other_interviewer.pk],
+            seed=1,
+        )
+    planning.loop_schedule(actor=hiring_manager, loop=loop)
+    session = InterviewSession.objects.filter(loop=loop).order_by("order").first()
+    author = session.interviewers.first()
+    criteria = [
+        criterion.pk
+        for planned in session.session_questions.all()
+        for criterion in planned.question.criteria.all()
+    ]
+    scoring.scorecard_create(
+        interviewer=author,
+        session_id=session.pk,
+        overall_recommendation="yes",
+        summary="Clear metric definitions.",
+        ratings=[{"criterion": c, "rating": 3, "note": ""} for c in criteria],
+        submit=True,
+    )
+    return loop
+
+
+def _token(user) -> str:
+    """Sign in the way a client does (whatever the token model behind it)."""
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    # Django's test client reconnects close_old_connections after its request: take it off again
+    # (see _keep_test_connection).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    return response.json()["token"]
+
+
+def _state_machine(headers: dict[str, str], calls: list):
+    class SignedIn(schema.as_state_machine()):
+        def setup(self):
+            # Every scenario starts from the seeded world: the same seed then meets the same state,
+            # which Hypothesis needs (a rule drawn on a state the previous scenario left behind is
+            # "inconsistent data generation"), and a failure replays from the world alone.
+            self.savepoint = transaction.savepoint()
+
+        def teardown(self):
+            transaction.savepoint_rollback(self.savepoint)
+
+        def get_call_kwargs(self, case):
+            return {"headers": headers}
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            calls.append((f"{case.operation.method.upper()} {case.operation.path}", response))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            __tracebackhide__ = True
+            case.validate_response(
+                response,
+                checks=CHECKS,
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
+
+    return SignedIn
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("role", ROLES)
+def test_api_contract_stateful(role, seed, request, world, settings):
+    # The fuzzer sends many writes; the write limit is tested elsewhere.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "user_writes": "100000/min",
+            "login_username": "100000/min",
+            "login_address": "100000/min",
+        },
+    }
+    headers = {"Authorization": f"Token {_token(request.getfixturevalue(role))}"}
+    calls: list = []
+    machine = hypothesis.seed(seed)(_state_machine(headers, calls))
+    try:
+        machine.run(
+            settings=hypothesis.settings(
+                max_examples=SCENARIOS,
+                stateful_step_count=STEPS,
+                deadline=None,
+                database=None,
+                derandomize=False,
+                # No shrinking: the database keeps what earlier scenarios wrote, so a shrunk replay
+                # would not meet the same state. The failure report carries the request to replay.
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+        )
+    finally:
+        statuses = collections.Counter((operation, r.status_code) for operation, r in calls)
+        if REPORT:
+            with open(REPORT, "a") as report:
+                for (operation, status), count in statuses.items():
+                    line = {"operation": operation, "status": status, "count": count}
+                    report.write(json.dumps({**line, "seed": seed, "role": role}) + "\n")
+    # The links were followed: an operation that needs an id answered with a success.
+    reached = {operation for (operation, status) in statuses if status < 300 and "{" in operation}
+    assert reached, statuses
+
+
+def test_the_state_machine_follows_the_schema_links():
+    """The links are valid for schemathesis (an invalid one fails `as_state_machine`) and give the
+    state machine a rule per link: the stateful phase has something to run."""
+    from hypothesis.stateful import RULE_MARKER
+
+    machine = schema.as_state_machine()
+    rules = [name for name in dir(machine) if getattr(getattr(machine, name), RULE_MARKER, None)]
+    assert len(machine.bundles) >= 20
+    assert len(rules) >= 100
