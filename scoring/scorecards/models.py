@@ -82,6 +82,16 @@ class Scorecard(models.Model):
                 | (Q(submitted_at__isnull=False) & ~Q(overall_recommendation="")),
                 name="scorecard_submitted_complete",
             ),
+            # The scale is a database rule too: a service (or a script) that skips the
+            # serializer cannot store a recommendation the statistics would not read.
+            models.CheckConstraint(
+                condition=Q(overall_recommendation__in=["", *Recommendation.values]),
+                name="scorecard_recommendation_on_the_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_recommendation__in=["", *Recommendation.values]),
+                name="scorecard_first_recommendation_on_the_scale",
+            ),
         ]
         indexes = [
             models.Index(fields=["loop", "status"]),

@@ -52,3 +52,15 @@ def test_exports_count_each_recommendation_weakest_first():
 
 def test_messages_list_the_recommendations_weakest_first():
     assert RECOMMENDATION_OPTIONS == "strong_no, no, yes or strong_yes"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("column", ["overall_recommendation", "first_recommendation"])
+def test_the_database_refuses_a_recommendation_off_the_scale(column):
+    from django.db import IntegrityError, transaction
+
+    from tests.factories import ScorecardFactory
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScorecardFactory(**{column: "hire"})
+    ScorecardFactory(**{column: "yes"})  # on the scale: stored
