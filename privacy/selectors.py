@@ -21,7 +21,7 @@ def _when(value) -> str | None:
 def candidate_export(*, candidate_id: int) -> dict[str, Any]:
     """Everything held about one candidate, as one JSON-ready document.
 
-    Ten queries whatever the number of loops, sessions, scorecards and revisions: each table is
+    Nine queries whatever the number of loops, sessions, scorecards and revisions: each table is
     read once, in bulk, and the document is assembled in Python. Withdrawn ratings are included
     (they are held, even if no other read shows them), and so are drafts.
     """
