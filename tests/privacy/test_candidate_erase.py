@@ -12,7 +12,12 @@ from tests.privacy.privacy_helpers import (
     candidate_with_history,
     places_holding,
 )
-from tests.scoring.calibration_report_helpers import succeeded_report, synthetic_hiring_data
+from tests.scoring.calibration_report_helpers import (
+    request_report,
+    run_report_inline,
+    succeeded_report,
+    synthetic_hiring_data,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +186,18 @@ def test_erase_needs_a_reason(history, client_for, admin_user, body):
     assert response.status_code == 400
     assert "reason" in response.json()["fields"]
     assert Candidate.objects.get(pk=history.candidate.pk).erased_at is None
+
+
+def test_a_report_requested_before_and_run_after_an_erasure_has_the_same_figures(
+    history, client_for, admin_user, recruiter
+):
+    synthetic_hiring_data(candidates=8, interviewers=8, seed=6)
+    before = succeeded_report(client_for(recruiter))
+    queued = request_report(client_for(recruiter), {})
+    assert queued.status_code == 202
+
+    client_for(admin_user).post(erase_url(history.candidate.pk), {"reason": "Asked."})
+
+    after = run_report_inline(queued.json()["id"])
+    assert after.status == "succeeded", after.error
+    assert after.result == before.result

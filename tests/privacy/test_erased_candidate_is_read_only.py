@@ -92,3 +92,14 @@ def test_an_erased_candidates_loop_is_not_decided(client_for, admin_user, interv
     _assert_refused(response, "loop")
     loop.refresh_from_db()
     assert (loop.decision, loop.decision_note) == ("", "")
+
+
+def test_the_admin_site_does_not_change_an_erased_candidate(admin_client, admin_user):
+    candidate = _erased(CandidateFactory(), admin_user)
+    url = f"/admin/interviews/candidate/{candidate.pk}/change/"
+
+    response = admin_client.post(url, {"name": "Back again", "email": "", "external_id": ""})
+
+    assert response.status_code == 403
+    candidate.refresh_from_db()
+    assert candidate.name == f"Erased candidate {candidate.pk}"
