@@ -46,6 +46,14 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_optional_int(name: str, *, minimum: int = 0) -> int | None:
+    """A whole number, or None when the variable is unset or empty."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return None
+    return env_int(name, 0, minimum=minimum)
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -97,6 +105,8 @@ INSTALLED_APPS = [
     "questionbank",
     "interviews",
     "scoring",
+    # Candidate data protection: export, erasure, retention (reads every app below it).
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -315,7 +325,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.calibration_reports_requeue_stale_task",
         "schedule": env_int("CALIBRATION_REQUEUE_EVERY_SECONDS", 60, minimum=5),
     },
+    # docs/PRIVACY.md: candidates with no loop activity for CANDIDATE_RETENTION_DAYS are erased.
+    "candidates-erase-expired": {
+        "task": "privacy.tasks.candidates_erase_expired_task",
+        "schedule": 24 * 60 * 60,
+    },
+    "idempotency-records-expire": {
+        "task": "core.tasks.idempotency_records_expire_task",
+        "schedule": 60 * 60,
+    },
 }
+# Days without loop activity after which a candidate is erased; unset or empty: kept forever.
+CANDIDATE_RETENTION_DAYS = env_optional_int("CANDIDATE_RETENTION_DAYS", minimum=1)
+# Hours a stored idempotent response (which may hold personal data) is kept for replays.
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 # A report whose worker has not reported progress for this long is sent again.
 CALIBRATION_STALE_AFTER_SECONDS = env_int("CALIBRATION_STALE_AFTER_SECONDS", 300, minimum=5)
 

@@ -142,7 +142,13 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, IntegrityError):
         # A database rule caught what the Python checks did not (usually two requests racing):
         # nothing was written, and the client can re-read and retry.
-        logger.warning("integrity error answered as 409: %s", exc)
+        # The constraint's name only: PostgreSQL's message repeats the conflicting key's values
+        # (a candidate's external id), and logs are out of reach of an erasure (docs/PRIVACY.md).
+        diag = getattr(exc.__cause__, "diag", None)
+        logger.warning(
+            "integrity error answered as 409: constraint %s",
+            getattr(diag, "constraint_name", None) or type(exc.__cause__ or exc).__name__,
+        )
         return Response(
             error_body(
                 ErrorCode.CONFLICT,

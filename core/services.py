@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from knox.settings import knox_settings
 from rest_framework import status
 
 from core.errors import ApplicationError, ErrorCode
-from core.models import ApiToken, AuditEvent
+from core.models import ApiToken, AuditEvent, IdempotencyRecord
 from core.roles import ROLE_NAMES
 
 
@@ -174,3 +175,17 @@ def tokens_revoke_all(*, user: User) -> int:
     """Revoke every token of `user` (sign-in and integration); returns how many there were."""
     count, _ = ApiToken.objects.filter(user=user).delete()
     return count
+
+
+def idempotency_records_expire(*, now: datetime.datetime | None = None) -> int:
+    """Delete stored idempotent responses older than IDEMPOTENCY_TTL_HOURS; return how many.
+
+    A stored response is a copy of what a create answered (a candidate's name and e-mail, a
+    scorecard's summary), so it is kept only as long as a client may reasonably retry. One
+    DELETE: running it twice at once deletes each row once, and a retry after expiry simply
+    creates again (the client waited longer than the documented TTL).
+    """
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

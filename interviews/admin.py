@@ -10,8 +10,16 @@ class JobAdmin(admin.ModelAdmin):
 
 @admin.register(Candidate)
 class CandidateAdmin(admin.ModelAdmin):
-    list_display = ("id", "name", "email", "external_id")
+    list_display = ("id", "name", "email", "external_id", "erased_at")
     search_fields = ("name", "email", "external_id")
+    # Erasure is POST /api/v1/candidates/{id}/erase/ (privacy.services.candidate_erase), never a
+    # form edit: erased_at is read-only here, and an erased candidate cannot be changed at all.
+    readonly_fields = ("erased_at",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.erased_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
 
 class LevelQuotaInline(admin.TabularInline):

@@ -16,3 +16,4 @@ class InterviewsErrorCode(enum.StrEnum):
     IN_USE = "in_use"
     INVALID_TEAM_MEMBER = "invalid_team_member"
     TEAM_HIRING_MANAGER = "team_hiring_manager"
+    CANDIDATE_ERASED = "candidate_erased"

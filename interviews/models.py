@@ -123,6 +123,9 @@ class Candidate(models.Model):
     email = models.EmailField(blank=True, default="")
     external_id = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+    # Set once by the erasure (privacy.services.candidate_erase): the row is then a pseudonym,
+    # every free text about the candidate reads "[erased]", and no write may change it again.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

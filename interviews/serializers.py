@@ -116,6 +116,7 @@ class CandidateOutputSerializer(serializers.Serializer):
     email = serializers.CharField(required=False)  # "" when unknown: not format: email
     external_id = serializers.CharField()
     created_at = serializers.DateTimeField()
+    erased_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, instance: Candidate) -> dict:
         body = super().to_representation(instance)

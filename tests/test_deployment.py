@@ -173,6 +173,9 @@ def test_demo_users_refuse_to_be_created_in_production():
         ({"TOKEN_TTL_HOURS": "0"}, "TOKEN_TTL_HOURS must be at least 1"),
         ({"TRUSTED_PROXY_COUNT": "one"}, "TRUSTED_PROXY_COUNT must be a whole number"),
         ({"LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT must be at least 1"),
+        ({"CANDIDATE_RETENTION_DAYS": "a year"}, "CANDIDATE_RETENTION_DAYS must be a whole"),
+        ({"CANDIDATE_RETENTION_DAYS": "0"}, "CANDIDATE_RETENTION_DAYS must be at least 1"),
+        ({"IDEMPOTENCY_TTL_HOURS": "0"}, "IDEMPOTENCY_TTL_HOURS must be at least 1"),
     ],
 )
 def test_bad_settings_refuse_to_start_naming_the_variable(override, message):

@@ -26,6 +26,7 @@ from interviews.models import (
     validate_loop_balance,
 )
 from interviews.selectors import assignable_interviewer_ids, bank_questions, loop_history
+from interviews.services.candidates import candidate_refuse_if_erased
 from questionbank.models import Question
 
 # --- shared by every loop write ----------------------------------------------------------------
@@ -48,6 +49,8 @@ def lock_candidate(candidate_id: int) -> Candidate:
             f"There is no candidate {candidate_id}.",
             {"candidate": [f"No candidate with id {candidate_id}."]},
         )
+    # An erased candidate gets no new loops (and so no new text about them).
+    candidate_refuse_if_erased(candidate)
     return candidate
 
 
@@ -259,6 +262,10 @@ def loop_cancel(*, actor: User, loop: Loop) -> Loop:
 def loop_decide(*, actor: User, loop: Loop, decision: str, note: str = "") -> Loop:
     """Record the hire / no-hire decision of a completed loop (every scorecard submitted)."""
     loop = Loop.objects.select_for_update().get(pk=loop.pk)
+    # Read after the loop lock, which the erasure also takes (a statement of its own, so it sees
+    # an erasure that committed while we waited): a decision note after it would be new text
+    # about an erased candidate.
+    candidate_refuse_if_erased(Candidate.objects.get(pk=loop.candidate_id), field="loop")
     if loop.decision:
         raise ApplicationError(
             InterviewsErrorCode.ALREADY_DECIDED,

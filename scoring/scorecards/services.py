@@ -32,7 +32,8 @@ from rest_framework import status
 from core.errors import ApplicationError, ErrorCode
 from core.roles import is_admin
 from core.services import audit_record
-from interviews.models import InterviewSession, Loop, SessionInterviewer
+from interviews.models import Candidate, InterviewSession, Loop, SessionInterviewer
+from interviews.services.candidates import candidate_refuse_if_erased
 from questionbank.models import RubricCriterion
 from scoring.scorecards.models import (
     RECOMMENDATION_OPTIONS,
@@ -227,6 +228,17 @@ def _check_loop_open(*, loop: Loop, field: str, allow_completed: bool = False) -
         )
 
 
+def _refuse_if_candidate_erased(*, loop_id: int) -> None:
+    """409 when the loop's candidate was erased: no new text about them.
+
+    Precondition: the caller holds the loop's (or the scorecard's) row lock, which the erasure
+    takes too, so this read (a statement of its own, with a fresh snapshot) sees an erasure
+    that committed while the caller waited."""
+    candidate = Candidate.objects.only("erased_at").filter(loops=loop_id).first()
+    if candidate is not None:
+        candidate_refuse_if_erased(candidate, field="session")
+
+
 def _rating_rows(
     *, scorecard: Scorecard, ratings: Sequence[RatingInput], rubric: SessionRubric
 ) -> list[CriterionRating]:
@@ -257,6 +269,7 @@ def _lock_scheduled_loop(*, loop_id: int) -> None:
         Loop.objects.select_for_update().filter(pk=loop_id).values_list("status", flat=True).first()
     )
     _check_loop_open(loop=Loop(pk=loop_id, status=loop_status), field="session")
+    _refuse_if_candidate_erased(loop_id=loop_id)
 
 
 # One conditional UPDATE: the loop becomes completed when no interviewer of any of its sessions
@@ -474,6 +487,8 @@ def scorecard_update(
             field="status",
         )
     _check_loop_open(loop=scorecard.loop, field="session")
+    # A draft write takes no loop lock; the scorecard's row lock is the one the erasure shares.
+    _refuse_if_candidate_erased(loop_id=scorecard.loop_id)
     if ratings is not None:
         rubric = _session_rubric(session_id=scorecard.session_id)
         _check_ratings(
@@ -547,6 +562,7 @@ def _lock_loop_for_amendment(*, loop_id: int) -> None:
     _check_loop_open(
         loop=Loop(pk=loop_id, status=loop_status), field="session", allow_completed=True
     )
+    _refuse_if_candidate_erased(loop_id=loop_id)
 
 
 def _can_read_a_peer(*, user: AbstractBaseUser, scorecard: Scorecard) -> bool:

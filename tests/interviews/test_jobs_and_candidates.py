@@ -64,6 +64,7 @@ def test_recruiters_and_hiring_managers_add_candidates(request, role, client_for
         "email": "cora@example.com",
         "external_id": "ats-9",
         "created_at": candidate.created_at.isoformat().replace("+00:00", "Z"),
+        "erased_at": None,
     }
 
 
@@ -99,6 +100,7 @@ def test_interviewers_see_only_their_loops_candidates_and_no_email(
             "name": "Cora Candidate",
             "external_id": "ats-1",
             "created_at": candidate.created_at.isoformat().replace("+00:00", "Z"),
+            "erased_at": None,
         }
     ]
     assert client_for(outside).get("/api/v1/candidates/").json()["results"] == []
