@@ -201,3 +201,37 @@ def test_a_report_requested_before_and_run_after_an_erasure_has_the_same_figures
     after = run_report_inline(queued.json()["id"])
     assert after.status == "succeeded", after.error
     assert after.result == before.result
+
+
+def test_an_erasure_while_the_report_runs_changes_none_of_its_figures(
+    history, client_for, admin_user, recruiter, monkeypatch
+):
+    """The report is `running` (inputs loaded, statistics under way) when the erasure commits."""
+    from scoring.calibration import report as statistics
+    from scoring.reports.models import CalibrationReport
+
+    synthetic_hiring_data(candidates=8, interviewers=8, seed=6)
+    before = succeeded_report(client_for(recruiter))
+    queued = request_report(client_for(recruiter), {})
+    real = statistics.build_report
+    seen = []
+
+    def erase_midway(inputs, progress=None):
+        def on_progress(percent):
+            progress(percent)
+            if not seen:
+                seen.append(CalibrationReport.objects.get(pk=queued.json()["id"]).status)
+                response = client_for(admin_user).post(
+                    erase_url(history.candidate.pk), {"reason": "Asked."}
+                )
+                assert response.status_code == 200
+
+        return real(inputs, progress=on_progress)
+
+    monkeypatch.setattr(statistics, "build_report", erase_midway)
+    after = run_report_inline(queued.json()["id"])
+
+    assert seen == ["running"]
+    assert Candidate.objects.get(pk=history.candidate.pk).erased_at is not None
+    assert after.status == "succeeded", after.error
+    assert after.result == before.result
