@@ -88,3 +88,17 @@ def seed_bank(db):
     from django.core.management import call_command
 
     call_command("loaddata", "fixtures/questionbank.json", verbosity=0)
+
+
+@pytest.fixture
+def keep_test_connection():
+    """Like Django's test client: calls through the WSGI app itself (the contract fuzzers) must
+    not close the connection that holds the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

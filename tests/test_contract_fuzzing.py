@@ -46,18 +46,8 @@ REPORT = os.environ.get("FUZZ_REPORT")
 EXCLUDED = [positive_data_acceptance, use_after_free, ignored_auth]
 
 
-@pytest.fixture(autouse=True)
-def _keep_test_connection():
-    """Like Django's test client: calls through the WSGI app must not close the connection that
-    holds the test's transaction."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+# Calls go through the WSGI app: keep the test's connection (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("keep_test_connection")
 
 
 @pytest.fixture

@@ -63,15 +63,8 @@ CHECKS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _keep_test_connection():
-    """Like Django's test client: calls through the WSGI app must not close the connection that
-    holds the test's transaction."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+# Calls go through the WSGI app: keep the test's connection (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("keep_test_connection")
 
 
 @pytest.fixture
