@@ -156,6 +156,16 @@ def test_debug_is_off_unless_the_environment_turns_it_on():
     assert "SECRET_KEY must be set when DEBUG is off" in no_secret.stderr
 
 
+def test_a_command_without_the_production_secret_says_what_to_set_in_one_line():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k not in ("DEBUG", "SECRET_KEY")}
+    result = run([sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"], env)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "SECRET_KEY must be set when DEBUG is off. On a laptop: DEBUG=1 .venv/bin/python "
+        "manage.py ... (make run sets it); in production: every variable of .env.example."
+    ]
+
+
 def test_demo_users_refuse_to_be_created_in_production():
     result = run([sys.executable, "manage.py", "create_demo_users"], PRODUCTION_ENV)
     assert result.returncode != 0
