@@ -7,7 +7,9 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 
 TEST_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/interview_loops
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
-PYTEST_ARGS ?=
+# Two workers (the CI machine has two cores), whole files per worker: module fixtures stay shared
+# and the stateful fuzzer's check over all its runs sees them in one process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test venv lint services bench-help
 

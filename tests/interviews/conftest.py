@@ -20,7 +20,7 @@ SEED_QUOTAS = {
 @pytest.fixture
 def interviewer_pool(db, interviewer, other_interviewer):
     """Eight active interviewers: the two named ones and six more."""
-    group = Group.objects.get(name="interviewer")
+    group = Group.objects.get_or_create(name="interviewer")[0]
     extra = [UserFactory(username=f"pool_interviewer_{n}") for n in range(6)]
     for user in extra:
         user.groups.add(group)

@@ -68,7 +68,7 @@ def test_the_list_holds_active_users_who_may_be_assigned_once_each(
     retired.is_active = False
     retired.save()
     # In both assignable roles: listed once.
-    interviewer.groups.add(Group.objects.get(name="hiring_manager"))
+    interviewer.groups.add(Group.objects.get_or_create(name="hiring_manager")[0])
 
     body = client_for(recruiter).get(URL).json()
 

@@ -26,7 +26,7 @@ def test_opening_a_job_puts_its_hiring_manager_on_the_team(client_for, hiring_ma
 
 def test_opening_a_job_for_someone_else_keeps_the_opener_as_coordinator(client_for, hiring_manager):
     colleague = UserFactory(username="helen_hm")
-    colleague.groups.add(Group.objects.get(name="hiring_manager"))
+    colleague.groups.add(Group.objects.get_or_create(name="hiring_manager")[0])
     client = client_for(hiring_manager)
     job = client.post(
         "/api/v1/jobs/", {"title": "Analyst", "hiring_manager": colleague.pk}, format="json"
@@ -43,7 +43,7 @@ def test_handing_a_job_over_puts_the_new_hiring_manager_on_the_team(
 ):
     job = JobFactory(hiring_manager=hiring_manager)
     successor = UserFactory(username="helen_hm")
-    successor.groups.add(Group.objects.get(name="hiring_manager"))
+    successor.groups.add(Group.objects.get_or_create(name="hiring_manager")[0])
 
     response = client_for(hiring_manager).patch(
         f"/api/v1/jobs/{job.pk}/", {"hiring_manager": successor.pk}, format="json"

@@ -179,7 +179,7 @@ def test_too_few_interviewers_is_a_400_saying_how_many_are_missing(generate, int
 
 def test_users_who_cannot_interview_are_named(generate, interviewer_pool, recruiter):
     inactive = UserFactory(username="gone", is_active=False)
-    inactive.groups.add(Group.objects.get(name="interviewer"))
+    inactive.groups.add(Group.objects.get_or_create(name="interviewer")[0])
     ids = [u.pk for u in interviewer_pool] + [recruiter.pk, inactive.pk, 999999]
     response = generate(interviewers=ids)
     assert response.status_code == 400

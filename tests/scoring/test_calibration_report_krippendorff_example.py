@@ -37,7 +37,7 @@ RELIABILITY_DATA = {
 def test_report_reproduces_krippendorffs_published_ordinal_and_interval_alpha(
     recruiter, client_for
 ):
-    interviewer_group = Group.objects.get(name="interviewer")
+    interviewer_group = Group.objects.get_or_create(name="interviewer")[0]
     observers = {}
     for name in RELIABILITY_DATA:
         observers[name] = UserFactory(username=f"observer_{name.lower()}")
