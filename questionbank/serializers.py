@@ -203,11 +203,12 @@ class QuestionBankExportOutputSerializer(serializers.Serializer):
 
 
 def _positions(items, key: str) -> dict[str, list[int]]:
-    """{value of `key`: the indexes of the file's items that have it} (non-objects skipped)."""
+    """{value of `key`: the indexes of the file's items that have it} (non-objects skipped).
+    Values are trimmed as the fields trim them, so " q1" and "q1" are the same slug."""
     positions: dict[str, list[int]] = {}
     for index, item in enumerate(items if isinstance(items, list) else []):
         if isinstance(item, dict) and isinstance(item.get(key), str):
-            positions.setdefault(item[key], []).append(index)
+            positions.setdefault(item[key].strip(), []).append(index)
     return positions
 
 
@@ -252,7 +253,7 @@ class BankCompetencyInputSerializer(_BankFileItemMixin, serializers.Serializer):
 
     slug = StrictSlugField(max_length=50)
     name = StrictCharField(max_length=100)
-    description = StrictCharField(required=False, allow_blank=True, default="", max_length=4000)
+    description = StrictCharField(required=False, allow_blank=True, default="")
 
     def validate(self, attrs: dict) -> dict:
         return self.bank_file.check_new_name(self.section, attrs)

@@ -229,6 +229,14 @@ def test_the_same_slug_twice_in_a_file_names_both_places(client_for, hiring_mana
     assert "(questions.1, questions.4)" in body["fields"]["questions.4.slug"][0]
 
 
+def test_slugs_are_compared_as_the_fields_trim_them(client_for, hiring_manager):
+    padded = small_file(2)
+    padded["questions"][1]["slug"] = " q-00 "
+    padded["levels"][0]["slug"] = " beginner"
+    body = client_for(hiring_manager).post(IMPORT, padded, format="json").json()
+    assert set(body["fields"]) == {"questions.0.slug", "questions.1.slug"}
+
+
 def test_levels_and_competencies_the_file_refers_to_must_exist_or_be_in_it(
     client_for, hiring_manager
 ):
