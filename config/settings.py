@@ -335,6 +335,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
 }
+# The right-hand side of calendar event UIDs (`session-<id>@<domain>`): set it once per deployment
+# and keep it, or subscribed calendars see every session as a new event.
+CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "").strip() or "interview-loops.local"
 # Days without loop activity after which a candidate is erased; unset or empty: kept forever.
 CANDIDATE_RETENTION_DAYS = env_optional_int("CANDIDATE_RETENTION_DAYS", minimum=1)
 # Hours a stored idempotent response (which may hold personal data) is kept for replays.

@@ -1,8 +1,10 @@
 """Planning endpoints: jobs, candidates, loop templates, loops and the interviewer's kit."""
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -11,8 +13,10 @@ from rest_framework.response import Response
 from core.errors import ApplicationError, ErrorCode
 from core.idempotency import idempotent
 from core.permissions import RolePermission
+from core.renderers import ICalendarRenderer, JSONErrorsMixin
 from core.roles import Role
 from interviews import permissions, selectors, services
+from interviews.calendar import sessions_calendar
 from interviews.filters import InterviewerFilter, LoopFilter, LoopTemplateFilter, MySessionFilter
 from interviews.models import Candidate, InterviewSession, Job, JobTeamMember, Loop, LoopTemplate
 from interviews.serializers import (
@@ -498,3 +502,58 @@ class MySessionListApi(generics.GenericAPIView):
     def get(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(MySessionOutputSerializer(page, many=True).data)
+
+
+# --- calendars ---------------------------------------------------------------------------------
+
+CALENDAR_RESPONSES = {
+    (200, "text/calendar"): OpenApiResponse(
+        OpenApiTypes.STR,
+        description="An iCalendar file (RFC 5545, METHOD:PUBLISH): one VEVENT per session that "
+        "has a time, UID `session-<id>@<domain>`, times in UTC, the interviewers as attendees; "
+        "a cancelled loop's events have STATUS:CANCELLED and a higher SEQUENCE.",
+    ),
+    406: OpenApiResponse(description="Accept names no type this calendar is served as."),
+}
+
+
+def calendar_response(content: bytes, *, filename: str) -> Response:
+    response = Response(content)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+class LoopCalendarApi(JSONErrorsMixin, LoopApi):
+    """The loop's sessions as a calendar, for whoever may view the loop (else 404)."""
+
+    renderer_classes = [ICalendarRenderer]
+
+    @extend_schema(operation_id="loops_calendar", responses=CALENDAR_RESPONSES)
+    def get(self, request, pk: int):
+        loop = self.visible(
+            Loop.objects.filter(permissions.visible_loops_q(request.user)), pk, "loop"
+        )
+        content = sessions_calendar(
+            selectors.loop_calendar_sessions(loop=loop),
+            name=f"Interview loop {loop.pk}",
+            uid_domain=settings.CALENDAR_UID_DOMAIN,
+        )
+        return calendar_response(content, filename=f"loop-{loop.pk}.ics")
+
+
+class MyCalendarApi(JSONErrorsMixin, generics.GenericAPIView):
+    """The caller's own sessions as a calendar: every session they sit in that has a time,
+    from a year back on; sessions of cancelled loops stay in it as cancelled events."""
+
+    permission_classes = [IsAuthenticated]
+    renderer_classes = [ICalendarRenderer]
+    queryset = InterviewSession.objects.none()  # the schema's model; rows come from the selector
+
+    @extend_schema(operation_id="me_calendar", responses=CALENDAR_RESPONSES)
+    def get(self, request):
+        content = sessions_calendar(
+            selectors.my_calendar_sessions(user=request.user, now=timezone.now()),
+            name="My interviews",
+            uid_domain=settings.CALENDAR_UID_DOMAIN,
+        )
+        return calendar_response(content, filename="my-interviews.ics")

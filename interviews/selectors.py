@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from core.roles import Role, has_role
 from interviews import permissions
+from interviews.calendar import CalendarPerson, CalendarSession
 from interviews.generator import BankQuestion, LoopHistory, SwapRequest
 from interviews.models import (
     Candidate,
@@ -140,6 +141,75 @@ def my_session_list(*, user: User) -> QuerySet[InterviewSession]:
             ),
         )
         .order_by("scheduled_at", "loop_id", "order")
+    )
+
+
+# How far back the caller's own calendar reaches (sessions further in the past are left out).
+MY_CALENDAR_PAST_DAYS = 365
+
+
+def _calendar_person(user: User) -> CalendarPerson:
+    return CalendarPerson(
+        username=user.username, full_name=user.get_full_name(), email=user.email or ""
+    )
+
+
+def _calendar_sessions(sessions: QuerySet[InterviewSession]) -> list[CalendarSession]:
+    """The sessions with a time as `interviews.calendar` data; two queries for any number."""
+    rows = (
+        sessions.filter(scheduled_at__isnull=False)
+        .select_related("loop__candidate", "loop__template__job__hiring_manager")
+        .prefetch_related(
+            Prefetch(
+                "session_interviewers",
+                queryset=SessionInterviewer.objects.select_related("interviewer").order_by(
+                    "position"
+                ),
+            )
+        )
+        .order_by("scheduled_at", "loop_id", "order")
+    )
+    result = []
+    for session in rows:
+        loop, candidate = session.loop, session.loop.candidate
+        job = loop.template.job
+        changed = max(loop.updated_at, candidate.erased_at or loop.updated_at)
+        result.append(
+            CalendarSession(
+                session_id=session.pk,
+                session_order=session.order,
+                loop_id=loop.pk,
+                loop_status=loop.status,
+                starts_at=session.scheduled_at,
+                duration_minutes=session.duration_minutes,
+                loop_created_at=loop.created_at,
+                last_changed_at=changed,
+                job_title=job.title,
+                candidate_name=None if candidate.erased_at else candidate.name,
+                organizer=_calendar_person(job.hiring_manager),
+                interviewers=tuple(
+                    _calendar_person(seat.interviewer)
+                    for seat in session.session_interviewers.all()
+                ),
+            )
+        )
+    return result
+
+
+def loop_calendar_sessions(*, loop: Loop) -> list[CalendarSession]:
+    """The loop's sessions that have a time, for its calendar (the caller may view the loop)."""
+    return _calendar_sessions(InterviewSession.objects.filter(loop=loop))
+
+
+def my_calendar_sessions(*, user: User, now: datetime) -> list[CalendarSession]:
+    """The user's own sessions that have a time, from MY_CALENDAR_PAST_DAYS before `now` on;
+    sessions of cancelled loops are kept (as cancelled events) so subscribed calendars drop them.
+    """
+    since = now - timedelta(days=MY_CALENDAR_PAST_DAYS)
+    return _calendar_sessions(
+        InterviewSession.objects.filter(
+            session_interviewers__interviewer=user, scheduled_at__gte=since
+        )
     )
 
 

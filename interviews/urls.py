@@ -23,5 +23,7 @@ urlpatterns = [
     path("loops/<int:pk>/schedule/", apis.LoopScheduleApi.as_view(), name="loop-schedule"),
     path("loops/<int:pk>/cancel/", apis.LoopCancelApi.as_view(), name="loop-cancel"),
     path("loops/<int:pk>/decision/", apis.LoopDecisionApi.as_view(), name="loop-decision"),
+    path("loops/<int:pk>/calendar.ics", apis.LoopCalendarApi.as_view(), name="loop-calendar"),
+    path("me/calendar.ics", apis.MyCalendarApi.as_view(), name="my-calendar"),
     path("me/sessions/", apis.MySessionListApi.as_view(), name="my-session-list"),
 ]

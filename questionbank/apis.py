@@ -1,16 +1,26 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
+from core.idempotency import idempotent
 from core.permissions import RolePermission
 from core.roles import Role
 from questionbank.filters import QuestionFilter
-from questionbank.selectors import competency_list, level_list, question_list
+from questionbank.selectors import (
+    competency_list,
+    level_list,
+    question_bank_export,
+    question_list,
+)
 from questionbank.serializers import (
     CompetencyInputSerializer,
     CompetencyOutputSerializer,
     LevelInputSerializer,
     LevelOutputSerializer,
+    QuestionBankExportOutputSerializer,
+    QuestionBankImportInputSerializer,
+    QuestionBankImportOutputSerializer,
     QuestionCreateInputSerializer,
     QuestionOutputSerializer,
     QuestionUpdateInputSerializer,
@@ -18,6 +28,7 @@ from questionbank.serializers import (
 from questionbank.services import (
     competency_create,
     level_create,
+    question_bank_import,
     question_create,
     question_update,
 )
@@ -112,3 +123,54 @@ class QuestionDetailApi(BankPermissionMixin, generics.GenericAPIView):
         body.is_valid(raise_exception=True)
         question_update(actor=request.user, question=question, **body.validated_data)
         return Response(QuestionOutputSerializer(question_list().get(pk=question.pk)).data)
+
+
+class BankFilePermissionMixin:
+    """The bank as a file is for those who write the bank: hiring managers and admins."""
+
+    permission_classes = [RolePermission]
+    read_roles = (Role.HIRING_MANAGER,)
+    write_roles = (Role.HIRING_MANAGER,)
+
+
+class QuestionBankExportApi(BankFilePermissionMixin, generics.GenericAPIView):
+    serializer_class = QuestionBankExportOutputSerializer
+    pagination_class = None
+
+    @extend_schema(
+        operation_id="questions_export",
+        responses={200: QuestionBankExportOutputSerializer},
+        description="The whole bank as one file (levels, competencies, every question with its "
+        "active rubric, by slug), the format POST /questions/import/ reads.",
+    )
+    def get(self, request):
+        return Response(QuestionBankExportOutputSerializer(question_bank_export()).data)
+
+
+class QuestionBankImportApi(BankFilePermissionMixin, generics.GenericAPIView):
+    serializer_class = QuestionBankImportOutputSerializer
+
+    @extend_schema(
+        operation_id="questions_import",
+        request=QuestionBankImportInputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Retry-safe key: the same key and body return the first response.",
+            )
+        ],
+        responses={200: QuestionBankImportOutputSerializer},
+        description="Import a bank file by slug, all or nothing: one invalid question refuses "
+        "the whole file, with every error named by its place (`questions.3.rubric.0.text`). "
+        "Importing the same file twice changes nothing; a changed rubric of a scored question "
+        "retires the scored criteria as PATCH does.",
+    )
+    @idempotent
+    def post(self, request):
+        body = QuestionBankImportInputSerializer.for_document(request.data)
+        body.is_valid(raise_exception=True)
+        bank = {k: v for k, v in body.validated_data.items() if k != "version"}
+        result = question_bank_import(actor=request.user, **bank)
+        return Response(QuestionBankImportOutputSerializer(result).data)

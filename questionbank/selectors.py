@@ -26,3 +26,15 @@ def question_list() -> QuerySet[Question]:
         )
         .order_by("level__order", "id")
     )
+
+
+def question_bank_export() -> dict:
+    """The whole bank as a file (docs/QUESTIONBANK_FILE.md): every level, competency and
+    question (inactive ones included) with its active rubric. Questions in level order, then
+    by slug, so that the same bank always gives the same file. Five queries."""
+    return {
+        "version": 1,
+        "levels": Level.objects.order_by("order", "slug"),
+        "competencies": Competency.objects.order_by("slug"),
+        "questions": question_list().order_by("level__order", "level_id", "slug"),
+    }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -13,6 +15,7 @@ from django.utils.text import slugify
 from core.errors import ApplicationError
 from core.services import audit_record
 from questionbank.models import Competency, Level, Question, RubricCriterion
+from questionbank.selectors import question_list
 
 
 class QuestionBankErrorCode(enum.StrEnum):
@@ -82,6 +85,11 @@ def question_create(
     return question
 
 
+def _same_criterion(criterion: RubricCriterion, item: dict[str, Any]) -> bool:
+    """Whether a rubric item (`{text, weight}`) says what the stored criterion says."""
+    return criterion.text == item["text"] and abs(criterion.weight - item["weight"]) < 1e-9
+
+
 def _rubric_replace(*, actor: User, question: Question, rubric: list[dict[str, Any]]) -> None:
     """Make the active rubric equal `rubric`, never editing a scored criterion in place.
 
@@ -95,14 +103,7 @@ def _rubric_replace(*, actor: User, question: Question, rubric: list[dict[str, A
     kept: list[tuple[int, RubricCriterion]] = []
     added: list[tuple[int, dict[str, Any]]] = []
     for order, item in enumerate(rubric, start=1):
-        match = next(
-            (
-                c
-                for c in unmatched.values()
-                if c.text == item["text"] and abs(c.weight - item["weight"]) < 1e-9
-            ),
-            None,
-        )
+        match = next((c for c in unmatched.values() if _same_criterion(c, item)), None)
         if match is None:
             added.append((order, item))
         else:
@@ -171,3 +172,85 @@ def question_update(*, actor: User, question: Question, **changes: Any) -> Quest
             changes={**changed, **({"competencies": competencies} if competencies else {})},
         )
     return question
+
+
+# --- the bank as a file ----------------------------------------------------------------------
+
+
+@dataclass
+class BankImportResult:
+    """What an import did, by slug."""
+
+    levels_created: list[str] = field(default_factory=list)
+    competencies_created: list[str] = field(default_factory=list)
+    questions_created: list[str] = field(default_factory=list)
+    questions_updated: list[str] = field(default_factory=list)
+    questions_unchanged: list[str] = field(default_factory=list)
+
+
+def _question_changes(question: Question, item: dict[str, Any]) -> dict[str, Any]:
+    """The fields of `item` (a question of a bank file) that differ from the stored question,
+    in the keyword form of question_update. `question` has its competencies and
+    `active_criteria` prefetched (questionbank.selectors.question_list)."""
+    changes = {
+        name: item[name]
+        for name in ("prompt", "hint", "estimated_minutes", "is_active")
+        if getattr(question, name) != item[name]
+    }
+    if question.level_id != item["level"]:
+        changes["level"] = item["level"]
+    if {c.slug for c in question.competencies.all()} != set(item["competencies"]):
+        changes["competencies"] = item["competencies"]
+    current = question.active_criteria
+    if len(current) != len(item["rubric"]) or not all(
+        _same_criterion(c, wanted) for c, wanted in zip(current, item["rubric"], strict=True)
+    ):
+        changes["rubric"] = item["rubric"]
+    return changes
+
+
+@transaction.atomic
+def question_bank_import(
+    *,
+    actor: User | None,
+    levels: Sequence[dict[str, Any]],
+    competencies: Sequence[dict[str, Any]],
+    questions: Sequence[dict[str, Any]],
+) -> BankImportResult:
+    """Make the bank hold the file's questions, by slug; all or nothing (one transaction).
+
+    Levels and competencies the bank lacks are created; those it has are left as they are.
+    A question whose slug is new is created; one that exists is changed only where the file
+    differs, through question_update, so a changed rubric of a scored question retires its
+    scored criteria exactly as PATCH does. A question the file does not name is left alone, and
+    importing the same file again changes nothing (no write, no new updated_at).
+    Input is a validated QuestionBankImportInputSerializer.
+    """
+    result = BankImportResult()
+    known_levels = set(Level.objects.values_list("slug", flat=True))
+    for level in levels:
+        if level["slug"] not in known_levels:
+            level_create(slug=level["slug"], name=level["name"], order=level["order"])
+            known_levels.add(level["slug"])
+            result.levels_created.append(level["slug"])
+    known_competencies = set(Competency.objects.values_list("slug", flat=True))
+    for competency in competencies:
+        if competency["slug"] not in known_competencies:
+            competency_create(**competency)
+            known_competencies.add(competency["slug"])
+            result.competencies_created.append(competency["slug"])
+
+    stored = {q.slug: q for q in question_list().filter(slug__in=[q["slug"] for q in questions])}
+    for item in questions:
+        question = stored.get(item["slug"])
+        if question is None:
+            question_create(actor=actor, **item)
+            result.questions_created.append(item["slug"])
+            continue
+        changes = _question_changes(question, item)
+        if changes:
+            question_update(actor=actor, question=question, **changes)
+            result.questions_updated.append(item["slug"])
+        else:
+            result.questions_unchanged.append(item["slug"])
+    return result
