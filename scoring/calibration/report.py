@@ -251,7 +251,10 @@ def _drift(
     """Per fitted interviewer: severity by period and whether it drifted (see `interviewer_drift`;
     the fit ran on `inputs.codes`, so its interviewer codes are the inputs')."""
     labels, period_code = period_labels(inputs.submitted_day, granularity)
-    drift = interviewer_drift(fit, inputs.codes.interviewer, period_code)
+    codes = inputs.codes
+    drift = interviewer_drift(
+        fit, codes.interviewer, period_code, codes.candidate, codes.criterion, inputs.rating
+    )
     rows: list[dict[str, object]] = []
     start = np.searchsorted(drift.interviewer, np.arange(fit.interviewer_ids.size))
     end = np.searchsorted(drift.interviewer, np.arange(fit.interviewer_ids.size), side="right")
