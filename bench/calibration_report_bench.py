@@ -56,6 +56,7 @@ def child() -> None:
         return inputs
 
     report_services.calibration_inputs_load = timed_load
+    parts = _time_report_parts()
     baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report = CalibrationReport.objects.create(filters={})
     started = time.perf_counter()
@@ -77,9 +78,55 @@ def child() -> None:
                 "ratings": summary.get("ratings"),
                 "scorecards": summary.get("scorecards"),
                 "interviewers": summary.get("interviewers"),
+                "parts_seconds": {name: round(t, 3) for name, t in parts.items()},
             }
         )
     )
+
+
+# The statistics of scoring.calibration.report timed one by one (module attributes wrapped).
+REPORT_PARTS = (
+    "fit_severity_model_encoded",
+    "_questions",
+    "_agreement",
+    "_reliability",
+    "interviewer_rows",
+    "_generalizability",
+    "_drift",
+    "_summary",
+    "_candidates",
+)
+
+
+def _time_report_parts() -> dict[str, float]:
+    """Wrap the report's statistics so each call adds its wall time to the returned dict."""
+    from scoring.calibration import report as report_module
+
+    parts: dict[str, float] = {}
+
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                parts[name] = parts.get(name, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    for name in REPORT_PARTS:
+        setattr(report_module, name, timed(name, getattr(report_module, name)))
+    build = report_module.build_report
+
+    def timed_build(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            parts["build_report"] = time.perf_counter() - started
+
+    report_module.build_report = timed_build
+    return parts
 
 
 def floor_seconds(database_url: str, repeat: int) -> float:
@@ -141,6 +188,10 @@ def main() -> None:
                 "x_floor": wall / floor,
             }
         )
+        rows[-1]["parts_s"] = {
+            name: round(statistics.median(r["parts_seconds"].get(name, 0.0) for r in runs), 3)
+            for name in runs[0]["parts_seconds"]
+        }
         print(json.dumps(rows[-1]), file=sys.stderr)
     print(
         "| data | ratings | scorecards | interviewers | SQL floor | task (median) | "

@@ -15,6 +15,7 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from scoring.calibration.absorb import absorbed_normal_equations
 from scoring.calibration.blas import single_threaded_blas
 from scoring.calibration.inputs import DRIFT_GRANULARITIES, encode_ids, group_rows
 from scoring.calibration.severity import FITTED, SeverityFit
@@ -220,26 +221,23 @@ def _absorbed_blocks(
 ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """With the (candidate, period) abilities absorbed: the cell block (sparse, block-diagonal
     over periods), the cell x criterion block C, the criterion block E and the right-hand sides
-    b_t, b_e of the normal equations."""
-    y, k, g, j = design.rating, design.cell, design.piece, design.criterion
-    cells, criteria, pieces = design.cell_interviewer.size, design.criteria, int(g.max()) + 1
-    per_piece = np.bincount(g, minlength=pieces).astype(np.float64)
-    ones = np.ones(y.size)
-    piece_cell = sp.csr_matrix((ones, (g, k)), shape=(pieces, cells))
-    piece_criterion = sp.csr_matrix((ones, (g, j)), shape=(pieces, criteria))
-    share = sp.diags(1.0 / per_piece)
-    cell_block = sp.diags(np.bincount(k, minlength=cells).astype(np.float64)) - (
-        piece_cell.T @ (share @ piece_cell)
+    b_t, b_e of the normal equations (see `scoring.calibration.absorb`)."""
+    blocks = absorbed_normal_equations(
+        design.rating,
+        design.piece,
+        design.criterion,
+        design.cell,
+        int(design.piece.max()) + 1,
+        design.criteria,
+        design.cell_interviewer.size,
     )
-    cross = np.bincount(k * criteria + j, minlength=cells * criteria).reshape(cells, criteria)
-    cross = cross - (piece_cell.T @ (share @ piece_criterion)).toarray()
-    criterion_block = np.diag(np.bincount(j, minlength=criteria).astype(np.float64))
-    criterion_block -= (piece_criterion.T @ (share @ piece_criterion)).toarray()
-    piece_mean = np.bincount(g, weights=y, minlength=pieces) / per_piece
-    right_cell = np.bincount(k, weights=y, minlength=cells) - piece_cell.T @ piece_mean
-    right_criterion = np.bincount(j, weights=y, minlength=criteria)
-    right_criterion -= piece_criterion.T @ piece_mean
-    return sp.csr_matrix(cell_block), cross, criterion_block, right_cell, right_criterion
+    return (
+        blocks.rater,
+        blocks.cross,
+        blocks.criterion,
+        blocks.right_rater,
+        blocks.right_criterion,
+    )
 
 
 def _inverse_with_constant_fixed(block: np.ndarray) -> np.ndarray:
