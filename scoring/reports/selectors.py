@@ -217,6 +217,14 @@ def _submitted_day_sql() -> str:
     return "CAST(julianday(s.submitted_at) - 2440587.5 AS INTEGER)"
 
 
+def _submitted_at_sort_sql() -> str:
+    """The scorecard's submission time as a sort key: int8 microseconds since 1970 on
+    PostgreSQL (exact: timestamptz holds microseconds), the stored value elsewhere."""
+    if connection.vendor == "postgresql":
+        return "(EXTRACT(EPOCH FROM s.submitted_at) * 1000000)::int8"
+    return "s.submitted_at"
+
+
 def _cards_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
     t = _tables()
     params: list[Any] = []
@@ -241,7 +249,7 @@ def _cards_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
         f"({_FIRST_RECOMMENDATION_SCORE_SQL})::int8, "
         "(CASE WHEN s.amended_after_peer_view THEN 1 ELSE 0 END)::int8, "
         # Ordering columns, after the int8 ones: scorecards go in submission order.
-        "s.submitted_at, s.id "
+        f"{_submitted_at_sort_sql()}, s.id::int8 "
         f"FROM {t['card']} s JOIN {t['loop']} l ON l.id = s.loop_id {template_join} "
         f"WHERE {' AND '.join(where)}"
     )
@@ -283,26 +291,25 @@ def _aggregate_int_columns(
     # them into ONE bytea, fetched in binary: one network message and one np.frombuffer instead
     # of a Python step per row (COPY hands libpq one message per row, which costs more in
     # Python than the query itself). bytea caps at 1 GB: about 19 million ratings.
-    names = [f"c{i}" for i in range(columns)]
+    # With `ordered`, the two sort columns (int8 on PostgreSQL) come along unordered and numpy
+    # sorts the rows: an ORDER BY inside string_agg cost more than the rest of the statement.
+    fetched = columns + 2 if ordered else columns
+    names = [f"c{i}" for i in range(fetched)]
     # float8send is 8 big-endian IEEE 754 bytes, as wide as int8send: one row stride for both.
     packed = " || ".join(
-        f"{'float8send' if i >= columns - floats else 'int8send'}(scope.{name})"
+        f"{'float8send' if columns - floats <= i < columns else 'int8send'}(scope.{name})"
         for i, name in enumerate(names)
     )
-    order = ""
-    if ordered:
-        order = " ORDER BY scope.o1, scope.o2"
-        names += ["o1", "o2"]
-    statement = (
-        f"SELECT string_agg({packed}, ''::bytea{order}) FROM ({sql}) AS scope({', '.join(names)})"
-    )
+    statement = f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS scope({', '.join(names)})"
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(statement, params or None, binary=True)
         (blob,) = cursor.fetchone()
     if blob is None:
         return [np.zeros(0, dtype=np.int64) for _ in range(columns)]
-    table = np.frombuffer(blob, dtype=">i8").reshape(-1, columns)
+    table = np.frombuffer(blob, dtype=">i8").reshape(-1, fetched)
+    if ordered:
+        table = table[np.lexsort((table[:, columns + 1], table[:, columns]))]
     return [
         np.ascontiguousarray(table[:, i]).view(">f8").astype(np.float64)
         if i >= columns - floats
