@@ -37,7 +37,7 @@ def period_labels(submitted_day: np.ndarray, granularity: str) -> tuple[list[str
     month = np.asarray(submitted_day, dtype="datetime64[D]").astype("datetime64[M]")
     month_index = month.astype(np.int64)  # months since 1970-01
     period = month_index // 3 if granularity == "quarter" else month_index
-    ids, code = np.unique(period, return_inverse=True)
+    ids, code = encode_ids(period)  # as np.unique(..., return_inverse=True), without a sort
     if granularity == "quarter":
         labels = [f"{1970 + int(q) // 4}-Q{int(q) % 4 + 1}" for q in ids]
     else:

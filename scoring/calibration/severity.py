@@ -205,8 +205,11 @@ def fit_severity_model_encoded(
             eigenvalue, eigenvector = np.linalg.eigh(normal)
             positive = eigenvalue > _RANK_TOLERANCE * max(float(np.abs(eigenvalue).max()), 1.0)
             basis = eigenvector[:, positive]
-            pseudo_inverse = (basis / eigenvalue[positive]) @ basis.T
-        theta = pseudo_inverse @ right
+            scaled = basis / eigenvalue[positive]
+            # Only the interviewer block of M^+ = scaled @ basis' is read (the SEs): half the
+            # product of the whole matrix.
+            interviewer_block = scaled[n_j:] @ basis[n_j:].T
+        theta = scaled @ (basis.T @ right)
         null_space = eigenvector[:, ~positive]
 
         # Fitted values are unique although theta is not; candidate effects return by averaging.
@@ -228,7 +231,7 @@ def fit_severity_model_encoded(
             severity[members] = -(leniency - leniency.mean())
             status[members] = FITTED
             if sigma2 is not None:
-                variance = _centred_contrast_variance(pseudo_inverse[n_j:, n_j:], estimable)
+                variance = _centred_contrast_variance(interviewer_block, estimable)
                 severity_se[members] = np.sqrt(sigma2 * variance)
 
         weight = np.bincount(j, minlength=n_j).astype(np.float64)

@@ -361,6 +361,12 @@ def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Row of each wanted id in `ids` (distinct), -1 when absent."""
     if ids.size == 0:
         return np.full(wanted.size, -1, dtype=np.int64)
+    low, high = int(ids.min()), int(ids.max())
+    if high - low < 4 * ids.size + 65536 and (wanted.size == 0 or wanted.min() >= low):
+        # Database ids are mostly dense: a lookup table over their range, no sort.
+        table = np.full(high - low + 2, -1, dtype=np.int64)
+        table[ids - low] = np.arange(ids.size)
+        return table[np.minimum(wanted - low, high - low + 1)]
     order = np.argsort(ids)
     position = np.minimum(np.searchsorted(ids[order], wanted), ids.size - 1)
     return np.where(ids[order][position] == wanted, order[position], -1)
