@@ -20,18 +20,19 @@ import numpy as np
 import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from interviews import permissions
 from interviews.models import Loop, LoopTemplate
 from questionbank.models import Question, RubricCriterion
-from scoring.calibration.inputs import CalibrationInputs
+from scoring.calibration.inputs import CalibrationInputs, distinct_ids
 from scoring.reports.models import CalibrationReport
 from scoring.scorecards.models import CriterionRating, Recommendation, Scorecard
 
 _VALUES_LIST_CHUNK = 50_000
-# A rating travels packed with its scorecard id: scorecard id * 8 + rating (0..4).
+# A rating travels packed with its scorecard id (and criterion id): see `_ratings_sql`.
 _RATING_SLOTS = 8
+_CRITERION_SLOTS = 1 << 20
 # The recommendation as its score on the statistics' scale (strong_no 1 ... strong_yes 4), in SQL.
 # Built from code constants only: no client text reaches it.
 # The first submitted one: `first_recommendation` is set once an amendment changed it.
@@ -166,11 +167,13 @@ def _in_list(column: str, values: Sequence[Any], params: list[Any], cast: Callab
     return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
 
-def _ratings_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
-    """Two int8 columns per rating: scorecard id * 8 + rating (0..4 fits in 3 bits) and the
-    criterion id. Everything else about a rating is its scorecard's or its criterion's, read
-    once per scorecard / criterion (`_cards_sql`, `_criteria_sql`) and spread in numpy: the
-    per-row work PostgreSQL does is what the report's loading costs (issue 15's benchmark)."""
+def _ratings_sql(scope: CalibrationScope, one_column: bool) -> tuple[str, list[Any]]:
+    """Per rating its scorecard id, criterion id and rating (0..4 fits in 3 bits), packed into
+    one int8 column when `one_column` (ids below the bounds of `_packs_in_one_column`):
+    (scorecard * 2^20 + criterion) * 8 + rating; else into two: scorecard * 8 + rating, and
+    criterion. Everything else about a rating is its scorecard's or its criterion's, read once
+    per scorecard / criterion (`_cards_sql`, `_criteria_load`) and spread in numpy: the per-row
+    work PostgreSQL does is what the report's loading costs (issue 15's benchmark)."""
     t = _tables()
     params: list[Any] = []
     where = _card_conditions(scope, params) + _rating_conditions(scope, params)
@@ -185,12 +188,38 @@ def _ratings_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
     # The first submission (the independent judgment; see CriterionRating): a rating an
     # amendment changed reads its first value, one it added is left out, one it withdrew stays.
     where.append("r.in_first_submission")
-    sql = (
-        f"SELECT (r.scorecard_id * {_RATING_SLOTS} + COALESCE(r.first_rating, r.rating))::int8, "
-        "r.criterion_id::int8 "
-        f"FROM {t['rating']} r {' '.join(joins)} WHERE {' AND '.join(where)}"
+    rating = "COALESCE(r.first_rating, r.rating)"
+    columns = (
+        f"((r.scorecard_id * {_CRITERION_SLOTS} + r.criterion_id) * {_RATING_SLOTS} + {rating})"
+        "::int8"
+        if one_column
+        else f"(r.scorecard_id * {_RATING_SLOTS} + {rating})::int8, r.criterion_id::int8"
     )
+    sql = f"SELECT {columns} FROM {t['rating']} r {' '.join(joins)} WHERE {' AND '.join(where)}"
     return sql, params
+
+
+def _packs_in_one_column(card_ids: np.ndarray) -> bool:
+    """Whether every rating's (scorecard, criterion, rating) fits one int8 (see `_ratings_sql`):
+    criterion ids below 2^20 and scorecard ids below 2^40 (one indexed max() for criteria)."""
+    if card_ids.size == 0:
+        return True
+    top_criterion = RubricCriterion.objects.aggregate(top=Max("id"))["top"] or 0
+    return top_criterion < _CRITERION_SLOTS and int(card_ids.max()) < 2**40
+
+
+def _ratings_load(scope: CalibrationScope, card_ids: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per rating: scorecard id, criterion id and rating, in one or two packed columns."""
+    if _packs_in_one_column(card_ids):
+        sql, params = _ratings_sql(scope, one_column=True)
+        (packed,) = _fetch_int_columns(sql, params, 1)
+        scorecard_and_criterion, rating = np.divmod(packed, _RATING_SLOTS)
+        scorecard, criterion = np.divmod(scorecard_and_criterion, _CRITERION_SLOTS)
+        return scorecard, criterion, rating
+    sql, params = _ratings_sql(scope, one_column=False)
+    packed, criterion = _fetch_int_columns(sql, params, 2)
+    scorecard, rating = np.divmod(packed, _RATING_SLOTS)
+    return scorecard, criterion, rating
 
 
 def _criteria_load(criterion_ids: np.ndarray) -> list[np.ndarray]:
@@ -287,33 +316,36 @@ def _fetch_int_columns(
 def _aggregate_int_columns(
     sql: str, params: list[Any], columns: int, ordered: bool, floats: int = 0
 ) -> list[np.ndarray]:
-    # PostgreSQL packs every row into 8 bytes per column (int8send, big-endian) and concatenates
-    # them into ONE bytea, fetched in binary: one network message and one np.frombuffer instead
-    # of a Python step per row (COPY hands libpq one message per row, which costs more in
-    # Python than the query itself). bytea caps at 1 GB: about 19 million ratings.
+    # PostgreSQL packs every value into 8 bytes (int8send, big-endian) and concatenates each
+    # column into ONE bytea, fetched in binary: one network message and one np.frombuffer a
+    # column instead of a Python step per row (COPY hands libpq one message per row, which
+    # costs more in Python than the query itself). bytea caps at 1 GB: 134 million rows.
     # With `ordered`, the two sort columns (int8 on PostgreSQL) come along unordered and numpy
     # sorts the rows: an ORDER BY inside string_agg cost more than the rest of the statement.
     fetched = columns + 2 if ordered else columns
     names = [f"c{i}" for i in range(fetched)]
-    # float8send is 8 big-endian IEEE 754 bytes, as wide as int8send: one row stride for both.
-    packed = " || ".join(
-        f"{'float8send' if columns - floats <= i < columns else 'int8send'}(scope.{name})"
+    # One string_agg per column (cheaper per row than concatenating the columns' bytes first:
+    # one allocation a value instead of two); all aggregates of one SELECT read the rows in the
+    # same order, so the k-th value of every column belongs to the k-th row. float8send is 8
+    # big-endian IEEE 754 bytes, as wide as int8send.
+    aggregates = ", ".join(
+        f"string_agg({'float8send' if columns - floats <= i < columns else 'int8send'}"
+        f"(scope.{name}), ''::bytea)"
         for i, name in enumerate(names)
     )
-    statement = f"SELECT string_agg({packed}, ''::bytea) FROM ({sql}) AS scope({', '.join(names)})"
+    statement = f"SELECT {aggregates} FROM ({sql}) AS scope({', '.join(names)})"
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(statement, params or None, binary=True)
-        (blob,) = cursor.fetchone()
-    if blob is None:
+        blobs = cursor.fetchone()
+    if blobs[0] is None:
         return [np.zeros(0, dtype=np.int64) for _ in range(columns)]
-    table = np.frombuffer(blob, dtype=">i8").reshape(-1, fetched)
-    if ordered:
-        table = table[np.lexsort((table[:, columns + 1], table[:, columns]))]
+    raw = [np.frombuffer(blob, dtype=">i8") for blob in blobs]
+    order = np.lexsort((raw[columns + 1], raw[columns])) if ordered else slice(None)
     return [
-        np.ascontiguousarray(table[:, i]).view(">f8").astype(np.float64)
+        raw[i].view(">f8")[order].astype(np.float64)
         if i >= columns - floats
-        else table[:, i].astype(np.int64)
+        else raw[i][order].astype(np.int64)
         for i in range(columns)
     ]
 
@@ -384,14 +416,13 @@ def _inputs_load(scope: CalibrationScope) -> CalibrationInputs:
         card_recommendation,
         card_amended_after_peer_view,
     ) = _fetch_int_columns(sql, params, 8, ordered=True)
-    sql, params = _ratings_sql(scope)
-    packed, criterion = _fetch_int_columns(sql, params, 2)
-    card = _rows_of(card_id, packed // _RATING_SLOTS)
+    scorecard, criterion, rating = _ratings_load(scope, card_id)
+    card = _rows_of(card_id, scorecard)
     # A rating always has its scorecard in the same snapshot; without one (SQLite, or a load
     # inside an outer transaction racing a submission) it is left out rather than misplaced.
     if (card < 0).any():
-        packed, criterion, card = packed[card >= 0], criterion[card >= 0], card[card >= 0]
-    criteria = np.unique(criterion)
+        rating, criterion, card = rating[card >= 0], criterion[card >= 0], card[card >= 0]
+    criteria = distinct_ids(criterion)  # np.unique without sorting 10^6 ratings
     criterion_id, criterion_question, criterion_weight = _criteria_load(criteria)
     criterion_row = _rows_of(criterion_id, criterion)
     loops = np.unique(card_loop)
@@ -421,7 +452,7 @@ def _inputs_load(scope: CalibrationScope) -> CalibrationInputs:
         ).values_list("id", "slug", "level_id")
     }
     return CalibrationInputs(
-        rating=(packed % _RATING_SLOTS).astype(np.float64),
+        rating=rating.astype(np.float64),
         interviewer=card_interviewer[card],
         candidate=card_candidate[card],
         criterion=criterion,
