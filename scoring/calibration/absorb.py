@@ -61,11 +61,14 @@ def absorbed_normal_equations(
     group_mean = np.bincount(group, weights=y, minlength=groups) * share
     mean_of_group = group_mean[group]
 
-    group_rater = sp.csr_matrix((np.ones(y.size), (group, rater)), shape=(groups, raters))
-    scaled_rater = group_rater.copy()  # rows times 1 / n_g
-    scaled_rater.data *= np.repeat(share, np.diff(scaled_rater.indptr))
+    # Every count of group g enters as n_gc / sqrt(n_g), so each product below is X'X: the
+    # 1 / n_g of Z'A (A'A)^-1 A'Z without a second scaled copy, and X'X is a symmetric rank-k
+    # update (BLAS syrk, half the multiplications of a general product).
+    root_share = np.sqrt(share)
+    rating_weight = root_share[group]
+    group_rater = sp.csr_matrix((rating_weight, (group, rater)), shape=(groups, raters))
     rater_block = sp.diags(np.bincount(rater, minlength=raters).astype(np.float64))
-    rater_block = sp.csr_matrix(rater_block - group_rater.T @ scaled_rater)
+    rater_block = sp.csr_matrix(rater_block - group_rater.T @ group_rater)
 
     criterion_block = np.diag(np.bincount(criterion, minlength=criteria).astype(np.float64))
     cross = np.bincount(rater * criteria + criterion, minlength=raters * criteria)
@@ -74,10 +77,10 @@ def absorbed_normal_equations(
         for start, stop, rows in _group_slices(group, groups, criteria):
             size = stop - start
             key = (group[rows] - start) * criteria + criterion[rows]
-            counts = np.bincount(key, minlength=size * criteria).reshape(size, criteria)
-            counts = counts.astype(np.float64)
-            criterion_block -= counts.T @ (counts * share[start:stop, None])
-            cross -= scaled_rater[start:stop].T @ counts
+            counts = np.bincount(key, weights=rating_weight[rows], minlength=size * criteria)
+            counts = counts.reshape(size, criteria)
+            criterion_block -= counts.T @ counts
+            cross -= group_rater[start:stop].T @ counts
 
     right_criterion = np.bincount(criterion, weights=y - mean_of_group, minlength=criteria)
     right_rater = np.bincount(rater, weights=y - mean_of_group, minlength=raters)
