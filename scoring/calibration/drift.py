@@ -247,15 +247,19 @@ def _absorbed_blocks(
 
 def _inverse_with_constant_fixed(block: np.ndarray) -> np.ndarray:
     """(B + gamma 11')^-1 for a connected period block B (null space: the constant), by
-    Cholesky; gamma is the mean diagonal over the size, the scale of B's other eigenvalues."""
+    Cholesky; gamma is the mean diagonal over the size, the scale of B's other eigenvalues.
+
+    Should B + gamma 11' not be positive definite after all (a direction of the period the
+    ratings cannot identify beyond its constant: not seen in practice, connectedness is checked
+    first), its Moore-Penrose inverse is used instead, a g-inverse as good for the estimable
+    contrasts."""
     size = block.shape[0]
     fixed = block + (np.trace(block) / size**2)
     factor, info = scipy.linalg.lapack.dpotrf(fixed, lower=1)
+    if info == 0:
+        inverse, info = scipy.linalg.lapack.dpotri(factor, lower=1)
     if info != 0:
-        raise np.linalg.LinAlgError(f"period block not positive definite (dpotrf info {info})")
-    inverse, info = scipy.linalg.lapack.dpotri(factor, lower=1)
-    if info != 0:
-        raise np.linalg.LinAlgError(f"period block not invertible (dpotri info {info})")
+        return np.linalg.pinv(fixed, hermitian=True)
     return np.tril(inverse) + np.tril(inverse, -1).T
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from scoring.calibration import CalibrationInputs, build_report
-from scoring.calibration.drift import period_labels
+from scoring.calibration.drift import _inverse_with_constant_fixed, period_labels
 from tests.scoring.calibration_report_helpers import (
     report_url,
     request_report,
@@ -300,3 +300,15 @@ def test_unknown_granularity_is_a_400(recruiter, client_for):
         "message": 'filters.granularity: Use "quarter" or "month", not "week".',
         "fields": {"filters.granularity": ['Use "quarter" or "month", not "week".']},
     }
+
+
+def test_period_block_inverse_is_a_generalized_inverse_even_when_singular() -> None:
+    # A connected period block (the Laplacian of a path: null space the constant) and one of
+    # two unlinked pairs (two constants): G with B G B = B either way (Searle 1971, 1.1).
+    path = np.array([[1.0, -1.0, 0.0], [-1.0, 2.0, -1.0], [0.0, -1.0, 1.0]])
+    pairs = np.kron(np.eye(2), np.array([[1.0, -1.0], [-1.0, 1.0]]))
+    for block in (path, pairs):
+        inverse = _inverse_with_constant_fixed(block)
+        assert np.allclose(block @ inverse @ block, block)
+    # The connected case is the exact inverse of B + gamma 11', gamma = trace / size^2 = 4 / 9.
+    assert np.allclose(_inverse_with_constant_fixed(path), np.linalg.inv(path + 4 / 9))
