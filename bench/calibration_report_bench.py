@@ -56,11 +56,23 @@ def child() -> None:
         return inputs
 
     report_services.calibration_inputs_load = timed_load
+    parts = _time_report_parts()
+    json_safe = report_services._json_safe
+
+    def timed_json_safe(value):
+        started = time.perf_counter()
+        try:
+            return json_safe(value)
+        finally:
+            parts["json_safe"] = time.perf_counter() - started
+
+    report_services._json_safe = timed_json_safe
     baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report = CalibrationReport.objects.create(filters={})
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     calibration_report_run_task(report.pk)
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report.refresh_from_db()
     summary = (report.result or {}).get("summary", {})
@@ -71,15 +83,62 @@ def child() -> None:
                 "status": report.status,
                 "error": report.error,
                 "wall_seconds": wall,
+                "cpu_seconds": cpu,
                 "load_seconds": loading.get("seconds"),
                 "peak_rss_mib": peak_kib / 1024,
                 "baseline_rss_mib": baseline_kib / 1024,
                 "ratings": summary.get("ratings"),
                 "scorecards": summary.get("scorecards"),
                 "interviewers": summary.get("interviewers"),
+                "parts_seconds": {name: round(t, 3) for name, t in parts.items()},
             }
         )
     )
+
+
+# The statistics of scoring.calibration.report timed one by one (module attributes wrapped).
+REPORT_PARTS = (
+    "fit_severity_model_encoded",
+    "_questions",
+    "_agreement",
+    "_reliability",
+    "interviewer_rows",
+    "_generalizability",
+    "_drift",
+    "_summary",
+    "_candidates",
+)
+
+
+def _time_report_parts() -> dict[str, float]:
+    """Wrap the report's statistics so each call adds its wall time to the returned dict."""
+    from scoring.calibration import report as report_module
+
+    parts: dict[str, float] = {}
+
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                parts[name] = parts.get(name, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    for name in REPORT_PARTS:
+        setattr(report_module, name, timed(name, getattr(report_module, name)))
+    build = report_module.build_report
+
+    def timed_build(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            parts["build_report"] = time.perf_counter() - started
+
+    report_module.build_report = timed_build
+    return parts
 
 
 def floor_seconds(database_url: str, repeat: int) -> float:
@@ -136,11 +195,16 @@ def main() -> None:
                 "task_s": wall,
                 "task_runs_s": [round(r["wall_seconds"], 2) for r in runs],
                 "load_s": statistics.median(r["load_seconds"] for r in runs),
+                "cpu_s": statistics.median(r["cpu_seconds"] for r in runs),
                 "peak_mib": max(r["peak_rss_mib"] for r in runs),
                 "baseline_mib": runs[0]["baseline_rss_mib"],
                 "x_floor": wall / floor,
             }
         )
+        rows[-1]["parts_s"] = {
+            name: round(statistics.median(r["parts_seconds"].get(name, 0.0) for r in runs), 3)
+            for name in runs[0]["parts_seconds"]
+        }
         print(json.dumps(rows[-1]), file=sys.stderr)
     print(
         "| data | ratings | scorecards | interviewers | SQL floor | task (median) | "

@@ -26,6 +26,15 @@ def optional_float(value: float) -> float | None:
     return value if np.isfinite(value) else None
 
 
+def optional_floats(values: np.ndarray) -> list[float | None]:
+    """`optional_float` of every entry, in one pass over the array (no Python call per value)."""
+    values = np.asarray(values, dtype=np.float64)
+    result: list[float | None] = values.tolist()
+    for k in np.flatnonzero(~np.isfinite(values)).tolist():
+        result[k] = None
+    return result
+
+
 def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of each id in sorted_ids, and whether it is there at all (index 0 when not)."""
     if sorted_ids.size == 0:

@@ -14,7 +14,7 @@ from scoring.calibration.inputs import (
     first_recommendation_per_interviewer_loop,
     group_rows,
 )
-from scoring.calibration.interviewers import interviewer_rows, optional_float
+from scoring.calibration.interviewers import interviewer_rows, optional_float, optional_floats
 from scoring.calibration.questions import question_statistics_encoded
 from scoring.calibration.reliability import (
     TARGET_PANEL_RELIABILITY,
@@ -140,14 +140,13 @@ def _candidates(inputs: CalibrationInputs, fit: SeverityFit) -> list[dict[str, o
         raw_mean = np.bincount(code, weights=inputs.rating, minlength=ids.size) / ratings
     adjusted = fit.adjusted_score  # the fit ran on the same candidate codes
     return [
-        {
-            "id": candidate_id,
-            "ratings": int(count),
-            "raw_mean": optional_float(raw),
-            "adjusted_score": optional_float(score),
-        }
+        {"id": candidate_id, "ratings": count, "raw_mean": raw, "adjusted_score": score}
         for candidate_id, count, raw, score in zip(
-            ids.tolist(), ratings.tolist(), raw_mean.tolist(), adjusted.tolist(), strict=True
+            ids.tolist(),
+            ratings.tolist(),
+            optional_floats(raw_mean),
+            optional_floats(adjusted),
+            strict=True,
         )
     ]
 
@@ -251,29 +250,40 @@ def _drift(
     """Per fitted interviewer: severity by period and whether it drifted (see `interviewer_drift`;
     the fit ran on `inputs.codes`, so its interviewer codes are the inputs')."""
     labels, period_code = period_labels(inputs.submitted_day, granularity)
-    drift = interviewer_drift(fit, inputs.codes.interviewer, period_code)
+    codes = inputs.codes
+    drift = interviewer_drift(
+        fit, codes.interviewer, period_code, codes.candidate, codes.criterion, inputs.rating
+    )
+    cells = [
+        {
+            "period": labels[period],
+            "severity": severity,
+            "severity_se": severity_se,
+            "move": move,
+            "move_se": move_se,
+            "ratings": ratings,
+        }
+        for period, severity, severity_se, move, move_se, ratings in zip(
+            drift.period.tolist(),
+            optional_floats(drift.severity),
+            optional_floats(drift.severity_se),
+            optional_floats(drift.move),
+            optional_floats(drift.move_se),
+            drift.ratings.tolist(),
+            strict=True,
+        )
+    ]
     rows: list[dict[str, object]] = []
     start = np.searchsorted(drift.interviewer, np.arange(fit.interviewer_ids.size))
     end = np.searchsorted(drift.interviewer, np.arange(fit.interviewer_ids.size), side="right")
     for code in np.flatnonzero(end > start).tolist():
         interviewer_id = int(fit.interviewer_ids[code])
-        cells = range(int(start[code]), int(end[code]))
         rows.append(
             {
                 "id": interviewer_id,
                 "username": inputs.interviewer_usernames.get(interviewer_id),
                 "drifting": bool(drift.drifting[code]),
-                "periods": [
-                    {
-                        "period": labels[int(drift.period[k])],
-                        "severity": optional_float(drift.severity[k]),
-                        "severity_se": optional_float(drift.severity_se[k]),
-                        "move": optional_float(drift.move[k]),
-                        "move_se": optional_float(drift.move_se[k]),
-                        "ratings": int(drift.ratings[k]),
-                    }
-                    for k in cells
-                ],
+                "periods": cells[int(start[code]) : int(end[code])],
             }
         )
     return rows

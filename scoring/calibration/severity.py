@@ -15,6 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from scoring.calibration.absorb import absorbed_normal_equations
 from scoring.calibration.blas import single_threaded_blas
 from scoring.calibration.inputs import RATING_MAX, RATING_MIN, encode_ids
 
@@ -204,8 +205,11 @@ def fit_severity_model_encoded(
             eigenvalue, eigenvector = np.linalg.eigh(normal)
             positive = eigenvalue > _RANK_TOLERANCE * max(float(np.abs(eigenvalue).max()), 1.0)
             basis = eigenvector[:, positive]
-            pseudo_inverse = (basis / eigenvalue[positive]) @ basis.T
-        theta = pseudo_inverse @ right
+            scaled = basis / eigenvalue[positive]
+            # Only the interviewer block of M^+ = scaled @ basis' is read (the SEs): half the
+            # product of the whole matrix.
+            interviewer_block = scaled[n_j:] @ basis[n_j:].T
+        theta = scaled @ (basis.T @ right)
         null_space = eigenvector[:, ~positive]
 
         # Fitted values are unique although theta is not; candidate effects return by averaging.
@@ -227,7 +231,7 @@ def fit_severity_model_encoded(
             severity[members] = -(leniency - leniency.mean())
             status[members] = FITTED
             if sigma2 is not None:
-                variance = _centred_contrast_variance(pseudo_inverse[n_j:, n_j:], estimable)
+                variance = _centred_contrast_variance(interviewer_block, estimable)
                 severity_se[members] = np.sqrt(sigma2 * variance)
 
         weight = np.bincount(j, minlength=n_j).astype(np.float64)
@@ -266,30 +270,13 @@ def fit_severity_model_encoded(
 def _absorbed_normal_equations(
     y: np.ndarray, c: np.ndarray, j: np.ndarray, i: np.ndarray, n_c: int, n_j: int, n_i: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """M = Z'Z - Z'A (A'A)^-1 A'Z and b = Z'y - Z'A (A'A)^-1 A'y for Z = [criteria, interviewers].
-
-    Every rating has exactly one criterion and one interviewer column, so Z'Z is a pair of
-    diagonal count blocks plus the criterion x interviewer count table, and Z'A is a sparse
-    (criteria + interviewers) x candidates count matrix.
-    """
-    dim = n_j + n_i
-    column = np.concatenate([j, n_j + i])
-    per_column = np.bincount(column, minlength=dim).astype(np.float64)
-    cross = np.bincount(j * n_i + i, minlength=n_j * n_i).reshape(n_j, n_i).astype(np.float64)
-    normal = np.diag(per_column)
-    normal[:n_j, n_j:] = cross
-    normal[n_j:, :n_j] = cross.T
-
-    per_candidate = np.bincount(c, minlength=n_c).astype(np.float64)
-    column_by_candidate = sp.csr_matrix(
-        (np.ones(column.size), (column, np.concatenate([c, c]))), shape=(dim, n_c)
-    )
-    scaled = column_by_candidate.copy()  # times diag(1 / per_candidate), entry by entry
-    scaled.data *= (1.0 / per_candidate)[scaled.indices]
-    normal -= (scaled @ column_by_candidate.T).toarray()
+    """M = Z'Z - Z'A (A'A)^-1 A'Z and b = Z'y - Z'A (A'A)^-1 A'y for Z = [criteria, interviewers]
+    as one dense matrix (see `scoring.calibration.absorb`)."""
+    blocks = absorbed_normal_equations(y, c, j, i, n_c, n_j, n_i)
+    normal = np.empty((n_j + n_i, n_j + n_i))
+    normal[:n_j, :n_j] = blocks.criterion
+    normal[n_j:, :n_j] = blocks.cross
+    normal[:n_j, n_j:] = blocks.cross.T
+    normal[n_j:, n_j:] = blocks.rater.toarray()
     normal = 0.5 * (normal + normal.T)  # remove rounding asymmetry before eigh
-
-    candidate_mean = np.bincount(c, weights=y, minlength=n_c) / per_candidate
-    right = np.bincount(column, weights=np.concatenate([y, y]), minlength=dim)
-    right -= column_by_candidate @ candidate_mean
-    return normal, right
+    return normal, np.concatenate([blocks.right_criterion, blocks.right_rater])

@@ -34,6 +34,14 @@ CSV_COLUMNS = (
     "decision_agreement",
     "flags",
     "amended_after_peer_view",
+    # From result["drift"] (issue 15): whether the interviewer drifted, over how many periods,
+    # and their largest move from their own overall severity (signed, rating points) with its
+    # SE and period. Empty for an interviewer the drift fit could not place.
+    "drifting",
+    "drift_periods",
+    "largest_move",
+    "largest_move_se",
+    "largest_move_period",
 )
 # Error bars: about 95% of the normal distribution lies within 1.96 standard errors.
 Z_95 = 1.96
@@ -68,8 +76,26 @@ def _share(value: Any) -> Any:
     return value
 
 
+def _drift_cells(drift: dict[str, Any] | None) -> list[Any]:
+    """The drift columns of one interviewer: drifting, periods and their largest |move|."""
+    if drift is None:
+        return ["", "", "", "", ""]
+    periods = drift.get("periods") or []
+    moves = [p for p in periods if p.get("move") is not None]
+    largest = max(moves, key=lambda p: abs(p["move"]), default={})
+    return [
+        _cell("yes" if drift.get("drifting") else "no"),
+        _cell(len(periods)),
+        _cell(largest.get("move")),
+        _cell(largest.get("move_se")),
+        _cell(largest.get("period")),
+    ]
+
+
 def report_csv(result: dict[str, Any]) -> str:
-    """One row per interviewer of `result["interviewers"]`, in the report's order."""
+    """One row per interviewer of `result["interviewers"]`, in the report's order, with their
+    drift (`result["drift"]`, joined on the interviewer id) in the last columns."""
+    drift = {row.get("id"): row for row in result.get("drift") or []}
     out = io.StringIO()
     # RFC 4180's line ending: Python's writer quotes a field holding a character of its line
     # terminator, so a carriage return inside a username cannot split a row either.
@@ -92,6 +118,7 @@ def report_csv(result: dict[str, Any]) -> str:
                 _cell(_share(row.get("decision_agreement"))),
                 _text(";".join(str(flag) for flag in row.get("flags") or [])),
                 _cell(row.get("amended_after_peer_view", "")),
+                *_drift_cells(drift.get(row.get("id"))),
             ]
         )
     return out.getvalue()

@@ -2,8 +2,9 @@
 into the numpy arrays of `scoring.calibration.inputs.CalibrationInputs`.
 
 The loader never builds one model object per rating, nor touches rows one by one in Python. On
-PostgreSQL each scope is one SQL statement whose int8 columns the server packs into a single
-binary bytea (`string_agg(int8send(...))`), which numpy reinterprets in one call. Elsewhere
+PostgreSQL each table is one SQL statement whose int8 columns the server packs into a single
+binary bytea (`string_agg(int8send(...))`), which numpy reinterprets in one call; a rating is
+two such columns, everything else is read once per scorecard or criterion. Elsewhere
 (SQLite on a laptop) cursor rows go to numpy in chunks. SQL does the joins and the filtering;
 numpy does the rest.
 """
@@ -18,17 +19,20 @@ from typing import Any
 import numpy as np
 import psycopg
 from django.contrib.auth import get_user_model
-from django.db import connection
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet
 
 from interviews import permissions
 from interviews.models import Loop, LoopTemplate
 from questionbank.models import Question, RubricCriterion
-from scoring.calibration.inputs import CalibrationInputs
+from scoring.calibration.inputs import CalibrationInputs, distinct_ids
 from scoring.reports.models import CalibrationReport
 from scoring.scorecards.models import CriterionRating, Recommendation, Scorecard
 
 _VALUES_LIST_CHUNK = 50_000
+# A rating travels packed with its scorecard id (and criterion id): see `_ratings_sql`.
+_RATING_SLOTS = 8
+_CRITERION_SLOTS = 1 << 20
 # The recommendation as its score on the statistics' scale (strong_no 1 ... strong_yes 4), in SQL.
 # Built from code constants only: no client text reaches it.
 # The first submitted one: `first_recommendation` is set once an amendment changed it.
@@ -163,30 +167,76 @@ def _in_list(column: str, values: Sequence[Any], params: list[Any], cast: Callab
     return f"{column} IN ({', '.join(['%s'] * len(values))})"
 
 
-def _ratings_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
+def _ratings_sql(scope: CalibrationScope, one_column: bool) -> tuple[str, list[Any]]:
+    """Per rating its scorecard id, criterion id and rating (0..4 fits in 3 bits), packed into
+    one int8 column when `one_column` (ids below the bounds of `_packs_in_one_column`):
+    (scorecard * 2^20 + criterion) * 8 + rating; else into two: scorecard * 8 + rating, and
+    criterion. Everything else about a rating is its scorecard's or its criterion's, read once
+    per scorecard / criterion (`_cards_sql`, `_criteria_load`) and spread in numpy: the per-row
+    work PostgreSQL does is what the report's loading costs (issue 15's benchmark)."""
     t = _tables()
     params: list[Any] = []
     where = _card_conditions(scope, params) + _rating_conditions(scope, params)
-    joins = [
-        f"JOIN {t['card']} s ON s.id = r.scorecard_id",
-        f"JOIN {t['loop']} l ON l.id = s.loop_id",
-        f"JOIN {t['criterion']} c ON c.id = r.criterion_id",
-    ]
+    joins = [f"JOIN {t['card']} s ON s.id = r.scorecard_id"]
     if scope.needs_template:
+        joins.append(f"JOIN {t['loop']} l ON l.id = s.loop_id")
         joins.append(f"JOIN {t['template']} t ON t.id = l.template_id")
+    if scope.levels or scope.questions:
+        joins.append(f"JOIN {t['criterion']} c ON c.id = r.criterion_id")
     if scope.levels:
         joins.append(f"JOIN {t['question']} q ON q.id = c.question_id")
     # The first submission (the independent judgment; see CriterionRating): a rating an
     # amendment changed reads its first value, one it added is left out, one it withdrew stays.
     where.append("r.in_first_submission")
-    sql = (
-        "SELECT COALESCE(r.first_rating, r.rating)::int8, s.interviewer_id::int8, "
-        "l.candidate_id::int8, r.criterion_id::int8, c.question_id::int8, s.session_id::int8, "
-        "s.loop_id::int8, "
-        f"{_submitted_day_sql()}::int8, c.weight::float8 "
-        f"FROM {t['rating']} r {' '.join(joins)} WHERE {' AND '.join(where)}"
+    rating = "COALESCE(r.first_rating, r.rating)"
+    columns = (
+        f"((r.scorecard_id * {_CRITERION_SLOTS} + r.criterion_id) * {_RATING_SLOTS} + {rating})"
+        "::int8"
+        if one_column
+        else f"(r.scorecard_id * {_RATING_SLOTS} + {rating})::int8, r.criterion_id::int8"
     )
+    sql = f"SELECT {columns} FROM {t['rating']} r {' '.join(joins)} WHERE {' AND '.join(where)}"
     return sql, params
+
+
+def _packs_in_one_column(card_ids: np.ndarray) -> bool:
+    """Whether every rating's (scorecard, criterion, rating) fits one int8 (see `_ratings_sql`):
+    criterion ids below 2^20 and scorecard ids below 2^40 (one indexed max() for criteria)."""
+    if card_ids.size == 0:
+        return True
+    top_criterion = RubricCriterion.objects.aggregate(top=Max("id"))["top"] or 0
+    return top_criterion < _CRITERION_SLOTS and int(card_ids.max()) < 2**40
+
+
+def _ratings_load(scope: CalibrationScope, card_ids: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per rating: scorecard id, criterion id and rating, in one or two packed columns."""
+    if _packs_in_one_column(card_ids):
+        sql, params = _ratings_sql(scope, one_column=True)
+        (packed,) = _fetch_int_columns(sql, params, 1)
+        scorecard_and_criterion, rating = np.divmod(packed, _RATING_SLOTS)
+        scorecard, criterion = np.divmod(scorecard_and_criterion, _CRITERION_SLOTS)
+        return scorecard, criterion, rating
+    sql, params = _ratings_sql(scope, one_column=False)
+    packed, criterion = _fetch_int_columns(sql, params, 2)
+    scorecard, rating = np.divmod(packed, _RATING_SLOTS)
+    return scorecard, criterion, rating
+
+
+def _criteria_load(criterion_ids: np.ndarray) -> list[np.ndarray]:
+    """Id, question id and weight of the rated criteria (a few hundred rows)."""
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT c.id::int8, c.question_id::int8, c.weight::float8 "
+            f"FROM {_tables()['criterion']} c WHERE c.id = ANY(%s::int8[])"
+        )
+        return _fetch_int_columns(sql, [_int_array(criterion_ids)], 3, floats=1)
+    rows = np.asarray(
+        RubricCriterion.objects.filter(id__in=criterion_ids.tolist()).values_list(
+            "id", "question_id", "weight"
+        ),
+        dtype=np.float64,
+    ).reshape(-1, 3)
+    return [rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64), rows[:, 2]]
 
 
 def _submitted_day_sql() -> str:
@@ -194,6 +244,14 @@ def _submitted_day_sql() -> str:
     if connection.vendor == "postgresql":
         return "((s.submitted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"
     return "CAST(julianday(s.submitted_at) - 2440587.5 AS INTEGER)"
+
+
+def _submitted_at_sort_sql() -> str:
+    """The scorecard's submission time as a sort key: int8 microseconds since 1970 on
+    PostgreSQL (exact: timestamptz holds microseconds), the stored value elsewhere."""
+    if connection.vendor == "postgresql":
+        return "(EXTRACT(EPOCH FROM s.submitted_at) * 1000000)::int8"
+    return "s.submitted_at"
 
 
 def _cards_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
@@ -214,12 +272,13 @@ def _cards_sql(scope: CalibrationScope) -> tuple[str, list[Any]]:
         f"JOIN {t['template']} t ON t.id = l.template_id" if scope.needs_template else ""
     )
     sql = (
-        "SELECT s.interviewer_id::int8, s.loop_id::int8, l.candidate_id::int8, "
+        "SELECT s.id::int8, s.interviewer_id::int8, s.loop_id::int8, l.candidate_id::int8, "
+        f"s.session_id::int8, {_submitted_day_sql()}::int8, "
         # The first submitted recommendation: kept apart once an amendment changed it.
         f"({_FIRST_RECOMMENDATION_SCORE_SQL})::int8, "
         "(CASE WHEN s.amended_after_peer_view THEN 1 ELSE 0 END)::int8, "
         # Ordering columns, after the int8 ones: scorecards go in submission order.
-        "s.submitted_at, s.id "
+        f"{_submitted_at_sort_sql()}, s.id::int8 "
         f"FROM {t['card']} s JOIN {t['loop']} l ON l.id = s.loop_id {template_join} "
         f"WHERE {' AND '.join(where)}"
     )
@@ -233,7 +292,12 @@ def _decisions_sql(loop_ids: np.ndarray) -> tuple[str, list[Any]]:
         "SELECT l.id::int8, (CASE WHEN l.decision = 'hire' THEN 1 ELSE 0 END)::int8 "
         f"FROM {t['loop']} l WHERE l.decision <> '' AND l.id = ANY(%s::int8[])"
     )
-    return sql, ["{" + ",".join(str(int(i)) for i in loop_ids) + "}"]
+    return sql, [_int_array(loop_ids)]
+
+
+def _int_array(ids: np.ndarray) -> str:
+    """An int8[] parameter's text form; one parameter however many ids."""
+    return "{" + ",".join(map(str, np.asarray(ids, dtype=np.int64).tolist())) + "}"
 
 
 def _fetch_int_columns(
@@ -252,34 +316,36 @@ def _fetch_int_columns(
 def _aggregate_int_columns(
     sql: str, params: list[Any], columns: int, ordered: bool, floats: int = 0
 ) -> list[np.ndarray]:
-    # PostgreSQL packs every row into 8 bytes per column (int8send, big-endian) and concatenates
-    # them into ONE bytea, fetched in binary: one network message and one np.frombuffer instead
-    # of a Python step per row (COPY hands libpq one message per row, which costs more in
-    # Python than the query itself). bytea caps at 1 GB: about 19 million ratings.
-    names = [f"c{i}" for i in range(columns)]
-    # float8send is 8 big-endian IEEE 754 bytes, as wide as int8send: one row stride for both.
-    packed = " || ".join(
-        f"{'float8send' if i >= columns - floats else 'int8send'}(scope.{name})"
+    # PostgreSQL packs every value into 8 bytes (int8send, big-endian) and concatenates each
+    # column into ONE bytea, fetched in binary: one network message and one np.frombuffer a
+    # column instead of a Python step per row (COPY hands libpq one message per row, which
+    # costs more in Python than the query itself). bytea caps at 1 GB: 134 million rows.
+    # With `ordered`, the two sort columns (int8 on PostgreSQL) come along unordered and numpy
+    # sorts the rows: an ORDER BY inside string_agg cost more than the rest of the statement.
+    fetched = columns + 2 if ordered else columns
+    names = [f"c{i}" for i in range(fetched)]
+    # One string_agg per column (cheaper per row than concatenating the columns' bytes first:
+    # one allocation a value instead of two); all aggregates of one SELECT read the rows in the
+    # same order, so the k-th value of every column belongs to the k-th row. float8send is 8
+    # big-endian IEEE 754 bytes, as wide as int8send.
+    aggregates = ", ".join(
+        f"string_agg({'float8send' if columns - floats <= i < columns else 'int8send'}"
+        f"(scope.{name}), ''::bytea)"
         for i, name in enumerate(names)
     )
-    order = ""
-    if ordered:
-        order = " ORDER BY scope.o1, scope.o2"
-        names += ["o1", "o2"]
-    statement = (
-        f"SELECT string_agg({packed}, ''::bytea{order}) FROM ({sql}) AS scope({', '.join(names)})"
-    )
+    statement = f"SELECT {aggregates} FROM ({sql}) AS scope({', '.join(names)})"
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(statement, params or None, binary=True)
-        (blob,) = cursor.fetchone()
-    if blob is None:
+        blobs = cursor.fetchone()
+    if blobs[0] is None:
         return [np.zeros(0, dtype=np.int64) for _ in range(columns)]
-    table = np.frombuffer(blob, dtype=">i8").reshape(-1, columns)
+    raw = [np.frombuffer(blob, dtype=">i8") for blob in blobs]
+    order = np.lexsort((raw[columns + 1], raw[columns])) if ordered else slice(None)
     return [
-        np.ascontiguousarray(table[:, i]).view(">f8").astype(np.float64)
+        raw[i].view(">f8")[order].astype(np.float64)
         if i >= columns - floats
-        else table[:, i].astype(np.int64)
+        else raw[i][order].astype(np.int64)
         for i in range(columns)
     ]
 
@@ -306,39 +372,66 @@ def _values_int_columns(
 def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
     """Flatten the submitted scorecards in `scope` into the statistics' arrays.
 
-    Three statements: ratings (one row per criterion rating of the scorecards' first
-    submission, joined to scorecard, loop and criterion, with the criterion's weight and the
-    scorecard's submission day), scorecards (one row per submitted scorecard in submission order,
-    with its first submitted recommendation already on the 1..4 scale and whether it was amended
-    after a peer view), and the decisions of the loops they belong to;
-    then the usernames and question slugs of the ids that occur.
+    Four statements, on PostgreSQL in one REPEATABLE READ snapshot (when not already inside a
+    transaction) so that they agree with each other: scorecards (one row per submitted scorecard
+    in submission order, with its interviewer, loop, candidate, session, submission day, first
+    submitted recommendation on the 1..4 scale and whether it was amended after a peer view),
+    ratings (two columns per criterion rating of the scorecards' first submission: scorecard and
+    rating packed, criterion), the criteria's questions and weights, and the decisions of the
+    loops; then the usernames and question slugs of the ids that occur. numpy spreads the
+    scorecards' and criteria's columns over the ratings.
     """
-    sql, params = _ratings_sql(scope)
-    (
-        rating,
-        interviewer,
-        candidate,
-        criterion,
-        question,
-        session,
-        loop,
-        submitted_day,
-        weight,
-    ) = _fetch_int_columns(sql, params, 9, floats=1)
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            return _inputs_load(scope)
+    return _inputs_load(scope)
+
+
+def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Row of each wanted id in `ids` (distinct), -1 when absent."""
+    if ids.size == 0:
+        return np.full(wanted.size, -1, dtype=np.int64)
+    low, high = int(ids.min()), int(ids.max())
+    if high - low < 4 * ids.size + 65536 and (wanted.size == 0 or wanted.min() >= low):
+        # Database ids are mostly dense: a lookup table over their range, no sort.
+        table = np.full(high - low + 2, -1, dtype=np.int64)
+        table[ids - low] = np.arange(ids.size)
+        return table[np.minimum(wanted - low, high - low + 1)]
+    order = np.argsort(ids)
+    position = np.minimum(np.searchsorted(ids[order], wanted), ids.size - 1)
+    return np.where(ids[order][position] == wanted, order[position], -1)
+
+
+def _inputs_load(scope: CalibrationScope) -> CalibrationInputs:
     sql, params = _cards_sql(scope)
     (
+        card_id,
         card_interviewer,
         card_loop,
         card_candidate,
+        card_session,
+        card_day,
         card_recommendation,
         card_amended_after_peer_view,
-    ) = _fetch_int_columns(sql, params, 5, ordered=True)
+    ) = _fetch_int_columns(sql, params, 8, ordered=True)
+    scorecard, criterion, rating = _ratings_load(scope, card_id)
+    card = _rows_of(card_id, scorecard)
+    # A rating always has its scorecard in the same snapshot; without one (SQLite, or a load
+    # inside an outer transaction racing a submission) it is left out rather than misplaced.
+    if (card < 0).any():
+        rating, criterion, card = rating[card >= 0], criterion[card >= 0], card[card >= 0]
+    criteria = distinct_ids(criterion)  # np.unique without sorting 10^6 ratings
+    criterion_id, criterion_question, criterion_weight = _criteria_load(criteria)
+    criterion_row = _rows_of(criterion_id, criterion)
+    loops = np.unique(card_loop)
     if connection.vendor == "postgresql":
-        sql, params = _decisions_sql(np.unique(card_loop))
+        sql, params = _decisions_sql(loops)
         decision_loop, decision_hire = _fetch_int_columns(sql, params, 2)
     else:
         decided = np.asarray(
-            Loop.objects.filter(id__in=np.unique(card_loop).tolist())
+            Loop.objects.filter(id__in=loops.tolist())
             .exclude(decision="")
             .order_by("id")
             .values_list("id", "decision"),
@@ -347,26 +440,25 @@ def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
         decision_loop = decided[:, 0].astype(np.int64)
         decision_hire = (decided[:, 1] == "hire").astype(np.int64)
 
-    interviewer_ids = np.union1d(np.unique(interviewer), np.unique(card_interviewer))
     usernames = dict(
         get_user_model()
-        .objects.filter(id__in=interviewer_ids.tolist())
+        .objects.filter(id__in=np.unique(card_interviewer).tolist())
         .values_list("id", "username")
     )
     question_meta = {
         qid: (slug, level)
         for qid, slug, level in Question.objects.filter(
-            id__in=np.unique(question).tolist()
+            id__in=np.unique(criterion_question).tolist()
         ).values_list("id", "slug", "level_id")
     }
     return CalibrationInputs(
         rating=rating.astype(np.float64),
-        interviewer=interviewer,
-        candidate=candidate,
+        interviewer=card_interviewer[card],
+        candidate=card_candidate[card],
         criterion=criterion,
-        question=question,
-        session=session,
-        loop=loop,
+        question=criterion_question[criterion_row],
+        session=card_session[card],
+        loop=card_loop[card],
         card_interviewer=card_interviewer,
         card_loop=card_loop,
         card_candidate=card_candidate,
@@ -376,7 +468,7 @@ def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
         decision_hire=decision_hire.astype(bool),
         interviewer_usernames=usernames,
         question_meta=question_meta,
-        weight=weight,
-        submitted_day=submitted_day,
+        weight=criterion_weight[criterion_row],
+        submitted_day=card_day[card],
         drift_granularity=scope.granularity,
     )

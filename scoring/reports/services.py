@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import json
 import logging
 import math
 from typing import Any
@@ -198,13 +199,24 @@ def _heartbeat(report_id: int, attempt: int, percent: int) -> None:
 
 
 def _json_safe(value: Any) -> Any:
-    """The result as strict JSON: PostgreSQL's jsonb refuses NaN and infinities."""
+    """The result as strict JSON: PostgreSQL's jsonb refuses NaN and infinities.
+
+    The statistics already return plain JSON types; one strict C-speed `json.dumps` confirms it
+    (then the value is returned as it is) before any walk of the whole result in Python."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return _json_safe_walk(value)
+    return value
+
+
+def _json_safe_walk(value: Any) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): _json_safe_walk(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [_json_safe_walk(v) for v in value]
     return value
 
 

@@ -87,3 +87,32 @@ def test_a_stored_result_with_a_hostile_flag_is_escaped(recruiter, client_for):
     response = client_for(recruiter).get(report_url(report.pk, "export/"), {"format": "csv"})
 
     assert _rows(response.content.decode())[0]["flags"] == "'=1+1"
+
+
+def test_a_row_carries_the_interviewers_drift_after_the_other_columns():
+    result = {
+        "interviewers": [
+            {"id": 7, "username": "-dave", "severity": -0.5, "flags": [], "ratings": 40},
+            {"id": 8, "username": "erin", "severity": None, "flags": ["disconnected"]},
+        ],
+        "drift": [
+            {
+                "id": 7,
+                "drifting": True,
+                "periods": [
+                    {"period": "2026-Q1", "move": 0.125, "move_se": 0.05},
+                    {"period": "2026-Q2", "move": -0.375, "move_se": 0.1},
+                ],
+            }
+        ],
+    }
+
+    lines = report_csv(result).split("\r\n")
+
+    assert lines[0].endswith(
+        ",amended_after_peer_view,drifting,drift_periods,largest_move,largest_move_se,"
+        "largest_move_period"
+    )
+    # The largest move is the one largest in size, negative here; it stays a number.
+    assert lines[1] == "7,'-dave,,40,,,-0.5000,,0,0,0,0,,,,,yes,2,-0.3750,0.1000,2026-Q2"
+    assert lines[2] == "8,erin,,,,,,,0,0,0,0,,,disconnected,,,,,,"

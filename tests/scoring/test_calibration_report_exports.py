@@ -92,3 +92,35 @@ def test_exports_are_a_409_until_the_report_succeeded(status, suffix, recruiter,
     body = response.json()
     assert body["code"] == "report_not_ready"
     assert body["message"].startswith(f"Report {report.pk} is {status}; exports exist once")
+
+
+def test_csv_header_names_every_column_in_order(report, recruiter, client_for):
+    response = client_for(recruiter).get(report_url(report.pk, "export/"), {"format": "csv"})
+
+    header = response.content.decode().split("\r\n", 1)[0]
+    assert header == (
+        "interviewer_id,username,scorecards,ratings,mean_rating,sd_rating,severity,severity_se,"
+        "strong_no,no,yes,strong_yes,decided_loops,decision_agreement,flags,"
+        "amended_after_peer_view,drifting,drift_periods,largest_move,largest_move_se,"
+        "largest_move_period"
+    )
+
+
+def test_csv_drift_columns_match_the_reports_drift(report, recruiter, client_for):
+    response = client_for(recruiter).get(report_url(report.pk, "export/"), {"format": "csv"})
+    rows = {int(r["interviewer_id"]): r for r in csv.DictReader(io.StringIO(response.text))}
+    drift = report.result["drift"]
+
+    assert drift, "the synthetic data has interviewers the drift fit places"
+    for source in drift:
+        row = rows[source["id"]]
+        assert row["drifting"] == ("yes" if source["drifting"] else "no")
+        assert int(row["drift_periods"]) == len(source["periods"])
+        largest = max(source["periods"], key=lambda p: abs(p["move"]))
+        assert float(row["largest_move"]) == pytest.approx(largest["move"], abs=1e-4)
+        assert float(row["largest_move_se"]) == pytest.approx(largest["move_se"], abs=1e-4)
+        assert row["largest_move_period"] == largest["period"]
+    placed = {source["id"] for source in drift}
+    for interviewer_id, row in rows.items():
+        if interviewer_id not in placed:
+            assert row["drifting"] == row["drift_periods"] == row["largest_move"] == ""
