@@ -72,11 +72,30 @@ def _connection(receiver: Receiver, timeout: float) -> HTTPConnection:
     return HTTPConnection(receiver.address, receiver.port, timeout=timeout)
 
 
-def _shut(connection: HTTPConnection) -> None:
-    sock = connection.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+class _Watchdog:
+    """Shuts the connection's socket down at the deadline; a blocked read then returns at once.
+    `fired` tells the caller that whatever it read was cut short (a truncated answer is a
+    timeout, never a success)."""
+
+    def __init__(self, connection: HTTPConnection, seconds: float) -> None:
+        self.connection = connection
+        self.fired = threading.Event()
+        self.timer = threading.Timer(max(0.0, seconds), self._shut)
+        self.timer.daemon = True
+
+    def _shut(self) -> None:
+        self.fired.set()
+        sock = self.connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watchdog:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
 
 
 def webhook_post(*, url: str, secret: str, message_id: str, body: bytes, timeout: float):
@@ -88,20 +107,21 @@ def webhook_post(*, url: str, secret: str, message_id: str, body: bytes, timeout
         return AttemptResult(None, f"Not sent: {exc}")
     headers = signed_headers(secret=secret, message_id=message_id, body=body, receiver=receiver)
     connection = _connection(receiver, max(0.1, deadline - time.monotonic()))
-    watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (connection,))
-    watchdog.daemon = True
-    watchdog.start()
+    timed_out = AttemptResult(None, f"No answer within {timeout:g} s (timeout).")
+    watchdog = _Watchdog(connection, deadline - time.monotonic())
     try:
-        connection.request("POST", receiver.path, body=body, headers=headers)
-        response = connection.getresponse()
-        status = response.status
+        with watchdog:
+            connection.request("POST", receiver.path, body=body, headers=headers)
+            response = connection.getresponse()
+            status = response.status
     except Exception as exc:  # urllib3, ssl and socket raise many types; all mean "failed"
-        if time.monotonic() >= deadline - 0.05:
-            return AttemptResult(None, f"No answer within {timeout:g} s (timeout).")
+        if watchdog.fired.is_set() or time.monotonic() >= deadline:
+            return timed_out
         return AttemptResult(None, f"{type(exc).__name__}: {exc}"[:500])
     finally:
-        watchdog.cancel()
         connection.close()
+    if watchdog.fired.is_set():
+        return timed_out
     if 300 <= status < 400:
         location = response.headers.get("location", "")[:200]
         return AttemptResult(status, f"Redirect to {location!r} not followed.")

@@ -28,11 +28,12 @@ class Received:
 @dataclass
 class Receiver:
     secret: str = ""
-    # Answer for each request in turn ("ok", "500", "close", "hang", "redirect:<url>");
+    # Answer for each request in turn ("ok", "500", "close", "hang", "trickle", "redirect:<url>");
     # when the list runs out, `then` applies.
     script: list[str] = field(default_factory=list)
     then: str = "ok"
     received: list[Received] = field(default_factory=list)
+    answered: int = 0
     arrived: threading.Condition = field(default_factory=threading.Condition)
     release: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
@@ -79,6 +80,18 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 receiver.release.wait(120)
                 self.close_connection = True
                 return
+            if behaviour == "trickle":
+                # A status line and then endless headers, a byte at a time: every single read
+                # is quick, the answer never ends.
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                while not receiver.release.wait(0.1):
+                    try:
+                        self.wfile.write(b"X")
+                        self.wfile.flush()
+                    except OSError:
+                        break
+                self.close_connection = True
+                return
             if behaviour == "close":
                 self.connection.shutdown(socket.SHUT_RDWR)
                 self.close_connection = True
@@ -90,6 +103,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self.send_response(500 if behaviour == "500" else 204)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            with receiver.arrived:
+                receiver.answered += 1
 
     return Handler
 
