@@ -184,7 +184,7 @@ def candidate_erase(*, actor: User | None, candidate_id: int, reason: str) -> Ca
     )
     _scrub_idempotency_records(scrub=scrub)
     _scrub_admin_log(candidate_id=candidate.pk)
-    _scrub_webhook_deliveries(scrub=scrub, candidate_id=candidate.pk)
+    _scrub_webhook_deliveries(scrub=scrub, candidate_id=candidate.pk, loop_ids=loop_ids)
 
     candidate.name = erased_name(candidate.pk)
     candidate.email = ""
@@ -270,12 +270,15 @@ def _scrub_admin_log(*, candidate_id: int) -> None:
     ).update(object_repr=erased_name(candidate_id))
 
 
-def _scrub_webhook_deliveries(*, scrub: Callable[[Any], Any], candidate_id: int) -> None:
-    """Every stored webhook payload about the candidate, their loops or scorecards (each carries
-    `candidate_id`; webhooks.services.webhook_event_emit) is rewritten with `scrub`, in this same
-    transaction, before the `candidate.erased` event itself is queued (its payload carries only
-    ids). No response body of a receiver is stored, only its status code."""
-    webhook_deliveries_scrub(candidate_id=candidate_id, scrub=scrub)
+def _scrub_webhook_deliveries(
+    *, scrub: Callable[[Any], Any], candidate_id: int, loop_ids: list[int]
+) -> None:
+    """Every stored webhook payload about the candidate, their loops or scorecards (each
+    carries `candidate_id` or `loop_id`; webhooks.services.webhook_event_emit) is rewritten
+    with `scrub`, in this same transaction, before the `candidate.erased` event itself is
+    queued (its payload carries only ids). No receiver's answer body is stored, only its
+    status code."""
+    webhook_deliveries_scrub(candidate_id=candidate_id, loop_ids=loop_ids, scrub=scrub)
 
 
 # --- retention ---------------------------------------------------------------------------------

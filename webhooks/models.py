@@ -56,8 +56,10 @@ class WebhookDelivery(models.Model):
     message_id = models.CharField(max_length=40, db_index=True)
     # The body, {"type", "timestamp", "data"}, serialised the same way on every attempt.
     payload = models.JSONField()
-    # The candidate the payload is about, if any: candidate erasure scrubs these payloads.
+    # The candidate and loop the payload is about, if any ("candidate_id" and "loop_id" of its
+    # data): candidate erasure scrubs these payloads.
     candidate_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    loop_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)

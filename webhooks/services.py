@@ -220,7 +220,11 @@ def _deliveries_insert(
     *, event: str, data: Mapping[str, Any], subscription_ids: Iterable[int]
 ) -> list[int]:
     payload = _payload(event, data)
-    candidate_id = data.get("candidate_id")
+    about = {
+        name: value
+        for name in ("candidate_id", "loop_id")
+        if isinstance(value := data.get(name), int)
+    }
     rows = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
@@ -228,7 +232,7 @@ def _deliveries_insert(
                 event=event,
                 message_id=_message_id(),
                 payload=payload,
-                candidate_id=candidate_id if isinstance(candidate_id, int) else None,
+                **about,
             )
             for subscription_id in subscription_ids
         ]
@@ -246,10 +250,10 @@ def webhook_event_emit(
     """Queue `event` for every active subscription to it, in the caller's transaction.
 
     `data` is the body's "data": ids and the resource as an admin reads it. Data that concerns a
-    candidate carries "candidate_id" (candidate erasure scrubs those payloads). It may be given
-    as a function, called only when someone is subscribed: with no subscriber the emit costs one
-    cache read and nothing else. The deliveries are sent after the caller's transaction commits
-    (one task message for all of them); a rollback sends nothing.
+    candidate carries "candidate_id" or "loop_id" (candidate erasure scrubs those payloads). It
+    may be given as a function, called only when someone is subscribed: with no subscriber the
+    emit costs one cache read and nothing else. The deliveries are sent after the caller's
+    transaction commits (one task message for all of them); a rollback sends nothing.
     """
     if event not in EVENTS:
         raise ValueError(f"{event!r} is not a webhook event")
@@ -293,6 +297,7 @@ def webhook_redeliver(*, actor, delivery: WebhookDelivery) -> WebhookDelivery:
         message_id=delivery.message_id,
         payload=delivery.payload,
         candidate_id=delivery.candidate_id,
+        loop_id=delivery.loop_id,
     )
     transaction.on_commit(
         functools.partial(webhook_deliveries_enqueue, delivery_ids=[again.pk]), robust=True
@@ -488,11 +493,14 @@ def webhook_deliveries_sweep(*, now: dt.datetime | None = None) -> list[int]:
 # --- privacy -----------------------------------------------------------------------------------
 
 
-def webhook_deliveries_scrub(*, candidate_id: int, scrub: Callable[[Any], Any]) -> int:
-    """Rewrite with `scrub` every stored payload about the candidate (candidate erasure, in the
-    erasure's transaction). Returns how many payloads changed."""
+def webhook_deliveries_scrub(
+    *, candidate_id: int, loop_ids: Iterable[int], scrub: Callable[[Any], Any]
+) -> int:
+    """Rewrite with `scrub` every stored payload about the candidate or their loops (candidate
+    erasure, in the erasure's transaction). Returns how many payloads changed."""
     changed = []
-    rows = WebhookDelivery.objects.filter(candidate_id=candidate_id).only("id", "payload")
+    about = Q(candidate_id=candidate_id) | Q(loop_id__in=list(loop_ids))
+    rows = WebhookDelivery.objects.filter(about).only("id", "payload")
     for delivery in rows.iterator(chunk_size=1000):
         scrubbed = scrub(delivery.payload)
         if scrubbed != delivery.payload:

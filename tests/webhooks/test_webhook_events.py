@@ -70,7 +70,7 @@ def test_scorecard_submitted_and_amended(interviewer, client_for, admin_user):
     assert (created.status_code, amended.status_code) == (201, 200)
     submitted = _only("scorecard.submitted")
     assert submitted["scorecard"] == created.json()
-    assert submitted["candidate_id"] == plan.loop.candidate_id
+    assert submitted["loop_id"] == plan.loop.pk
     read_by_admin = client_for(admin_user).get(f"/api/v1/scorecards/{created.json()['id']}/")
     assert _only("scorecard.amended")["scorecard"] == read_by_admin.json()
 
