@@ -341,9 +341,10 @@ def webhook_deliveries_enqueue(*, delivery_ids: list[int], countdown: float | No
 # --- sending -----------------------------------------------------------------------------------
 
 
-def _claim(delivery_id: int, now: dt.datetime) -> int | None:
-    """Pending and due and not held by a live attempt -> held by this one. Returns the attempt
-    number this worker owns, or None when there is nothing to claim."""
+def _claim(delivery_id: int, now: dt.datetime) -> WebhookDelivery | None:
+    """Pending and due and not held by a live attempt -> held by this one. Returns the delivery
+    with its subscription (`attempts` is the attempt this worker owns), or None when there is
+    nothing to claim."""
     lease = dt.timedelta(
         seconds=settings.WEBHOOK_TIMEOUT_SECONDS + settings.WEBHOOK_CLAIM_MARGIN_SECONDS
     )
@@ -359,7 +360,7 @@ def _claim(delivery_id: int, now: dt.datetime) -> int | None:
     )
     if not claimed:
         return None
-    return WebhookDelivery.objects.values_list("attempts", flat=True).get(id=delivery_id)
+    return WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
 
 
 def _owned(delivery_id: int, attempt: int):
@@ -383,10 +384,10 @@ def webhook_delivery_send(*, delivery_id: int) -> WebhookDelivery | None:
     task twice is harmless). Not one transaction: the claim must be visible to other workers
     while the receiver is being called (for at most WEBHOOK_TIMEOUT_SECONDS).
     """
-    attempt = _claim(delivery_id, timezone.now())
-    if attempt is None:
+    delivery = _claim(delivery_id, timezone.now())
+    if delivery is None:
         return None
-    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    attempt = delivery.attempts
     subscription = delivery.subscription
     if not subscription.is_active or subscription.deleted_at is not None:
         reason = subscription.disabled_reason or "The subscription is disabled or deleted."
@@ -415,9 +416,10 @@ def webhook_delivery_send(*, delivery_id: int) -> WebhookDelivery | None:
             claimed_until=None,
             delivered_at=now,
         )
-        WebhookSubscription.objects.filter(pk=subscription.pk, consecutive_failures__gt=0).update(
-            consecutive_failures=0, failing_since=None
-        )
+        if subscription.consecutive_failures:  # ends a run of failures (read at the claim)
+            WebhookSubscription.objects.filter(pk=subscription.pk).update(
+                consecutive_failures=0, failing_since=None
+            )
     else:
         _attempt_failed(delivery_id, attempt, result, now)
         _subscription_failure_record(subscription_id=subscription.pk, now=now, error=result.error)
