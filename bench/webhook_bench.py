@@ -95,7 +95,7 @@ def _subscriptions_set(active: int, receiver: Receiver) -> None:
     from django.core.cache import cache
 
     from webhooks.models import WebhookSubscription
-    from webhooks.services import SUBSCRIPTIONS_CACHE_KEY
+    from webhooks.selectors import SUBSCRIPTIONS_CACHE_KEY
 
     subscriptions = list(WebhookSubscription.objects.order_by("id"))
     while len(subscriptions) < 3:

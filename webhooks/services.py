@@ -50,14 +50,11 @@ from core.services import audit_record
 from webhooks.addresses import AddressRefused, receiver_check
 from webhooks.events import EVENTS, PING
 from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.selectors import SUBSCRIPTIONS_CACHE_KEY, webhook_subscriptions_by_event
 from webhooks.sending import body_bytes, webhook_post
 
 logger = logging.getLogger(__name__)
 
-# The map {event: [subscription ids]} of active subscriptions, read by every emit. Writes to a
-# subscription delete it; the timeout bounds how stale a per-process cache (locmem) can be.
-SUBSCRIPTIONS_CACHE_KEY = "webhooks:active-subscriptions:v1"
-SUBSCRIPTIONS_CACHE_SECONDS = 60
 # Retries at most this far away go to Celery as a countdown; later ones wait for the sweep.
 COUNTDOWN_LIMIT_SECONDS = 60
 SWEEP_BATCH = 1000
@@ -196,18 +193,6 @@ def webhook_subscription_delete(*, actor, subscription: WebhookSubscription) -> 
 # --- emitting ----------------------------------------------------------------------------------
 
 
-def _active_subscriptions_by_event() -> dict[str, list[int]]:
-    by_event = cache.get(SUBSCRIPTIONS_CACHE_KEY)
-    if by_event is None:
-        by_event = {}
-        rows = WebhookSubscription.objects.filter(is_active=True, deleted_at__isnull=True)
-        for subscription_id, events in rows.values_list("id", "events").order_by("id"):
-            for event in events:
-                by_event.setdefault(event, []).append(subscription_id)
-        cache.set(SUBSCRIPTIONS_CACHE_KEY, by_event, SUBSCRIPTIONS_CACHE_SECONDS)
-    return by_event
-
-
 def _message_id() -> str:
     return f"msg_{uuid.uuid4().hex}"
 
@@ -257,7 +242,7 @@ def webhook_event_emit(
     """
     if event not in EVENTS:
         raise ValueError(f"{event!r} is not a webhook event")
-    subscription_ids = _active_subscriptions_by_event().get(event)
+    subscription_ids = webhook_subscriptions_by_event().get(event)
     if not subscription_ids:
         return
     with transaction.atomic():
