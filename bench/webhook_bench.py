@@ -31,7 +31,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import log  # noqa: E402
-from bench.populate import populate  # noqa: E402
+from bench.populate import populate, webhook_deliveries  # noqa: E402
 from bench.scorecard_load_bench import (  # noqa: E402
     CRITERIA_PER_QUESTION,
     QUESTIONS_PER_SESSION,
@@ -50,7 +50,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--clients", type=int, default=8, help="submitting clients")
-    parser.add_argument("--loops", type=int, default=200, help="loops seeded (upper bound)")
+    parser.add_argument("--loops", type=int, default=600, help="loops seeded (upper bound)")
     parser.add_argument("--solo-seconds", type=float, default=8.0, help="seconds per window")
     parser.add_argument("--rounds", type=int, default=4, help="pairs of windows (0 and 3 subs)")
     parser.add_argument("--deliver-during", action="store_true")
@@ -149,9 +149,8 @@ def submissions(args: argparse.Namespace, stack: Stack, receiver: Receiver) -> d
             figures = window(stack, clients, args.solo_seconds, submit=True, read=False)
             pair[active] = figures["scorecards"]
         ratio = round(pair[3]["throughput_per_s"] / pair[0]["throughput_per_s"], 3)
-        cpu_ratio = round(
-            pair[0]["server_cpu_ms_per_request"] / pair[3]["server_cpu_ms_per_request"], 3
-        )
+        cpu = (pair[0]["server_cpu_ms_per_request"], pair[3]["server_cpu_ms_per_request"])
+        cpu_ratio = round(cpu[0] / cpu[1], 3) if all(cpu) else None
         rounds.append(
             {"without": pair[0], "with_3": pair[3], "ratio": ratio, "cpu_ratio": cpu_ratio}
         )
@@ -177,7 +176,9 @@ def submissions(args: argparse.Namespace, stack: Stack, receiver: Receiver) -> d
     return {
         "rounds": rounds,
         "median_ratio": round(statistics.median(r["ratio"] for r in rounds), 3),
-        "median_cpu_ratio": round(statistics.median(r["cpu_ratio"] for r in rounds), 3),
+        "median_cpu_ratio": round(
+            statistics.median(r["cpu_ratio"] for r in rounds if r["cpu_ratio"]), 3
+        ),
         # Servers' CPU per submission without / with: the throughput ratio on a machine that
         # ran only this stack (the windows share the machine with other work).
         "cpu_ratio_over_all_rounds": round(cpu["without"] / cpu["with_3"], 3),
@@ -217,19 +218,7 @@ def drain(args: argparse.Namespace, stack: Stack, receiver: Receiver) -> dict[st
         stack.worker_start(f"drain{number}", concurrency=args.drain_concurrency)
     _warm_up(subscription)  # the workers are up and connected before the clock starts
     before = receiver.count
-    rows = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            subscription=subscription,
-            event="feedback.overdue",
-            message_id=f"msg_bench{number:08d}",
-            payload={
-                "type": "feedback.overdue",
-                "timestamp": "2026-11-30T00:00:00Z",
-                "data": {"session_id": number, "loop_id": number // 4},
-            },
-        )
-        for number in range(args.deliveries)
-    )
+    rows = webhook_deliveries(subscription=subscription, count=args.deliveries, prefix="bench")
     log(f"{len(rows)} deliveries stored; queueing them (one message per 100)")
     started = time.monotonic()
     for start in range(0, len(rows), 100):

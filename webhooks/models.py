@@ -53,7 +53,7 @@ class WebhookDelivery(models.Model):
     event = models.CharField(max_length=64, choices=[(e, e) for e in DELIVERY_EVENTS])
     # The `webhook-id` header: fixed at creation, the same on every attempt (and on a redelivery),
     # so a receiver can drop a message it has already processed.
-    message_id = models.CharField(max_length=40, db_index=True)
+    message_id = models.CharField(max_length=40)
     # The body, {"type", "timestamp", "data"}, serialised the same way on every attempt.
     payload = models.JSONField()
     # The candidate and loop the payload is about, if any ("candidate_id" and "loop_id" of its
