@@ -225,8 +225,8 @@ def drain(args: argparse.Namespace, stack: Stack, receiver: Receiver) -> dict[st
         webhook_deliveries_enqueue(delivery_ids=[row.pk for row in rows[start : start + 100]])
     _wait_drained(1800)
     elapsed = time.monotonic() - started
-    succeeded = WebhookDelivery.objects.filter(
-        subscription=subscription, status="succeeded"
+    succeeded = WebhookDelivery.objects.filter(  # the backlog's, not the warm-up's
+        pk__in=[row.pk for row in rows], status="succeeded"
     ).count()
     return {
         "deliveries": len(rows),
