@@ -226,3 +226,22 @@ def test_ping_and_redeliver_of_a_disabled_webhook_say_to_enable_it(admin_user, c
 
     assert response.status_code == 409
     assert "is_active" in response.json()["message"]
+
+
+def test_webhook_list_is_paginated_with_a_fixed_number_of_queries(
+    admin_user, client_for, django_assert_max_num_queries
+):
+    client = client_for(admin_user)
+    for number in range(12):
+        client.post(
+            "/api/v1/webhooks/",
+            {"url": f"{URL}/{number}", "events": ["loop.decided"]},
+            format="json",
+        )
+
+    with django_assert_max_num_queries(5):
+        response = client.get("/api/v1/webhooks/?page_size=10")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 12
+    assert [w["url"] for w in response.json()["results"]] == [f"{URL}/{n}" for n in range(10)]
