@@ -233,3 +233,23 @@ def _sessions(
     SessionInterviewer.objects.bulk_create(seats, batch_size=5000)
     SessionQuestion.objects.bulk_create(asked, batch_size=5000)
     return plan
+
+
+def webhook_deliveries(*, subscription: Any, count: int, prefix: str) -> list[Any]:
+    """`count` pending `feedback.overdue` deliveries to `subscription`, in bulk (a backlog for
+    the drain benchmark; the body is the size of a real one's data)."""
+    from webhooks.models import WebhookDelivery
+
+    return WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            subscription=subscription,
+            event="feedback.overdue",
+            message_id=f"msg_{prefix}{number:08d}",
+            payload={
+                "type": "feedback.overdue",
+                "timestamp": "2026-11-30T00:00:00+00:00",
+                "data": {"session_id": number, "loop_id": number // 4, "interviewer_id": 7},
+            },
+        )
+        for number in range(count)
+    )

@@ -44,6 +44,7 @@ from core.models import AuditEvent, IdempotencyRecord
 from core.services import audit_record
 from interviews.models import Candidate, Loop
 from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
+from webhooks.services import webhook_deliveries_scrub, webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ def candidate_erase(*, actor: User | None, candidate_id: int, reason: str) -> Ca
     )
     _scrub_idempotency_records(scrub=scrub)
     _scrub_admin_log(candidate_id=candidate.pk)
-    _scrub_webhook_deliveries(scrub=scrub, candidate_id=candidate.pk)
+    _scrub_webhook_deliveries(scrub=scrub, candidate_id=candidate.pk, loop_ids=loop_ids)
 
     candidate.name = erased_name(candidate.pk)
     candidate.email = ""
@@ -199,6 +200,13 @@ def candidate_erase(*, actor: User | None, candidate_id: int, reason: str) -> Ca
             "reason": scrub(reason),
             "loops": len(loop_ids),
             "scorecards": len(scorecard_ids),
+        },
+    )
+    webhook_event_emit(
+        event="candidate.erased",
+        data={
+            "candidate_id": candidate.pk,
+            "candidate": {"id": candidate.pk, "erased_at": candidate.erased_at.isoformat()},
         },
     )
     return candidate
@@ -262,13 +270,15 @@ def _scrub_admin_log(*, candidate_id: int) -> None:
     ).update(object_repr=erased_name(candidate_id))
 
 
-def _scrub_webhook_deliveries(*, scrub: Callable[[Any], Any], candidate_id: int) -> None:
-    """HOOK POINT for the webhooks issue: webhook delivery logs do not exist yet.
-
-    When they do, every stored delivery payload (and response excerpt) about the candidate, their
-    loops or scorecards must be rewritten here with `scrub`, in this same transaction, before the
-    `candidate.erased` event itself is queued (its payload carries only ids).
-    """
+def _scrub_webhook_deliveries(
+    *, scrub: Callable[[Any], Any], candidate_id: int, loop_ids: list[int]
+) -> None:
+    """Every stored webhook payload about the candidate, their loops or scorecards (each
+    carries `candidate_id` or `loop_id`; webhooks.services.webhook_event_emit) is rewritten
+    with `scrub`, in this same transaction, before the `candidate.erased` event itself is
+    queued (its payload carries only ids). No receiver's answer body is stored, only its
+    status code."""
+    webhook_deliveries_scrub(candidate_id=candidate_id, loop_ids=loop_ids, scrub=scrub)
 
 
 # --- retention ---------------------------------------------------------------------------------
