@@ -10,6 +10,7 @@ api_v1 = [
     path("", include("interviews.urls")),
     path("", include("scoring.urls")),
     path("", include("privacy.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [
