@@ -89,8 +89,7 @@ def overdue_message(
         f"Job: {job}\n"
         f"Session {session_order}: {_when(scheduled_at, duration_minutes)}\n"
         f"Still to submit: {names}\n\n"
-        "The interviewers have been reminded by e-mail. You can see the loop's progress in the "
-        "interview app.\n"
+        "Each of them is reminded daily by e-mail. The loop's progress is in the interview app.\n"
     )
     return _message(
         notice_id=notice_id,
