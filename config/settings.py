@@ -61,6 +61,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    """Whole numbers separated by commas ("5,300,1800")."""
+    items = env_list(name, [str(value) for value in default])
+    if not items or not all(item.isascii() and item.isdigit() for item in items):
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers separated by commas, got {os.environ.get(name)!r}"
+        )
+    return [int(item) for item in items]
+
+
 _RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
 
 
@@ -105,6 +115,8 @@ INSTALLED_APPS = [
     "questionbank",
     "interviews",
     "scoring",
+    # Webhooks (Standard Webhooks): subscriptions, deliveries, their log; depends on core only.
+    "webhooks",
     # Candidate data protection: export, erasure, retention (reads every app below it).
     "privacy",
     # Feedback reminders and overdue notices by e-mail (reads interviews and scoring).
@@ -341,6 +353,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.feedback_reminders_send_task",
         "schedule": env_int("FEEDBACK_REMINDER_EVERY_SECONDS", 300, minimum=30),
     },
+    # docs/RELIABILITY.md: sends webhook deliveries that are due and not held by a live worker.
+    "webhook-deliveries-sweep": {
+        "task": "webhooks.tasks.webhook_deliveries_sweep_task",
+        "schedule": env_int("WEBHOOK_SWEEP_EVERY_SECONDS", 30, minimum=5),
+    },
 }
 # Days without loop activity after which a candidate is erased; unset or empty: kept forever.
 CANDIDATE_RETENTION_DAYS = env_optional_int("CANDIDATE_RETENTION_DAYS", minimum=1)
@@ -372,6 +389,26 @@ EMAIL_BACKEND = (
 FEEDBACK_REMINDER_AFTER_HOURS = env_int("FEEDBACK_REMINDER_AFTER_HOURS", 1)
 FEEDBACK_REMINDER_MAX = env_int("FEEDBACK_REMINDER_MAX", 5)
 FEEDBACK_OVERDUE_AFTER_HOURS = env_int("FEEDBACK_OVERDUE_AFTER_HOURS", 48)
+# Webhooks (docs/SECURITY.md, "Webhook receivers"). Both escapes are on under DEBUG so a laptop can
+# post to a receiver on 127.0.0.1 over plain HTTP; cloud metadata addresses stay refused anyway.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+WEBHOOK_ALLOW_INSECURE = env_bool("WEBHOOK_ALLOW_INSECURE", DEBUG)
+# The whole of one delivery attempt (connect, send, the receiver's status line), not per read.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Seconds to wait after the 1st, 2nd, ... failed attempt (Standard Webhooks' suggestion), each
+# jittered by +-10%: 8 attempts over about 28 hours. A delivery fails after the last one.
+WEBHOOK_RETRY_DELAYS_SECONDS = env_int_list(
+    "WEBHOOK_RETRY_DELAYS_SECONDS", [5, 300, 1800, 7200, 18000, 36000, 36000]
+)
+# A claimed delivery is taken over by the sweep this long after its attempt's timeout ran out
+# (the worker died mid-delivery).
+WEBHOOK_CLAIM_MARGIN_SECONDS = env_int("WEBHOOK_CLAIM_MARGIN_SECONDS", 30, minimum=1)
+# The sweep re-sends a due delivery only once it has waited this long (its own message was lost).
+WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60, minimum=0)
+# A subscription whose every attempt failed for this many days (and at least this many attempts
+# in a row) is disabled, with the reason in its output.
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1)
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

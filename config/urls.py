@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("questionbank.urls")),
     path("", include("interviews.urls")),
     path("", include("scoring.urls")),
+    path("", include("webhooks.urls")),
     path("", include("privacy.urls")),
     path("", include("notifications.urls")),
 ]

@@ -22,9 +22,9 @@ Life of a notice (one e-mail, a `FeedbackNotice` row):
 - **withdrawn**: a pending notice whose feedback came in (or whose loop closed) before it was sent.
 
 Overdue: the first run that finds a session overdue inserts its `OverdueSession` row and, in the
-same transaction, the hiring managers' notices (and, once the webhooks app is merged, the
-`feedback.overdue` webhook); a second run's insert of that row fails on the primary key and does
-nothing.
+same transaction, the hiring managers' notices and the `feedback.overdue` webhook event (its
+deliveries are sent after the commit); a second run's insert of that row fails on the primary
+key and does nothing, so each happens once per session.
 
 Users without an e-mail address (and deactivated users) are skipped and counted in the result.
 """
@@ -36,6 +36,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -43,8 +44,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from interviews.models import InterviewSession
 from notifications import emails, selectors
 from notifications.models import FeedbackNotice, OverdueSession
+from webhooks.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +108,36 @@ def reminders_plan(*, now: dt.datetime, counts: Counter) -> None:
     FeedbackNotice.objects.bulk_create(notices, ignore_conflicts=True)
 
 
+def overdue_event_data(*, session_id: int) -> dict[str, Any]:
+    """The `feedback.overdue` webhook's data: ids, when the session ended, whose scorecards are
+    still awaited, and the session as an admin reads it in its loop."""
+    # Imported here, as the webhooks' own loop events do: the serializers import the selectors.
+    from interviews.serializers import LoopSessionOutputSerializer
+
+    session = (
+        InterviewSession.objects.select_related("loop__template")
+        .prefetch_related("session_interviewers", "session_questions__question")
+        .annotate(ended_at=selectors.ended_at())
+        .get(pk=session_id)
+    )
+    awaited = selectors.interviewers_awaited(session_id=session_id)
+    return {
+        "session_id": session.pk,
+        "loop_id": session.loop_id,
+        "candidate_id": session.loop.candidate_id,
+        "job_id": session.loop.template.job_id,
+        "ended_at": session.ended_at.isoformat(),
+        "overdue_after_hours": settings.FEEDBACK_OVERDUE_AFTER_HOURS,
+        "awaited_interviewers": [user_id for user_id, _username in awaited],
+        "session": LoopSessionOutputSerializer(session).data,
+    }
+
+
 @transaction.atomic
 def overdue_session_record(*, session_id: int, now: dt.datetime, counts: Counter) -> bool:
-    """Record that the session's feedback is overdue, and plan one notice per hiring manager of
-    its job; False (nothing written) when another run recorded it first."""
+    """Record that the session's feedback is overdue, plan one notice per hiring manager of its
+    job and queue the `feedback.overdue` webhook event, all in one transaction; False (nothing
+    written) when another run recorded it first."""
     _row, created = OverdueSession.objects.get_or_create(
         session_id=session_id, defaults={"detected_at": now}
     )
@@ -126,6 +155,9 @@ def overdue_session_record(*, session_id: int, now: dt.datetime, counts: Counter
         if not _skip(counts, email, is_active)
     ]
     FeedbackNotice.objects.bulk_create(notices, ignore_conflicts=True)
+    webhook_event_emit(
+        event="feedback.overdue", data=lambda: overdue_event_data(session_id=session_id)
+    )
     counts["overdue_sessions"] += 1
     return True
 

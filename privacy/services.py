@@ -44,6 +44,7 @@ from core.models import AuditEvent, IdempotencyRecord
 from core.services import audit_record
 from interviews.models import Candidate, Loop
 from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
+from webhooks.services import webhook_deliveries_scrub, webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +202,13 @@ def candidate_erase(*, actor: User | None, candidate_id: int, reason: str) -> Ca
             "scorecards": len(scorecard_ids),
         },
     )
+    webhook_event_emit(
+        event="candidate.erased",
+        data={
+            "candidate_id": candidate.pk,
+            "candidate": {"id": candidate.pk, "erased_at": candidate.erased_at.isoformat()},
+        },
+    )
     return candidate
 
 
@@ -263,12 +271,11 @@ def _scrub_admin_log(*, candidate_id: int) -> None:
 
 
 def _scrub_webhook_deliveries(*, scrub: Callable[[Any], Any], candidate_id: int) -> None:
-    """HOOK POINT for the webhooks issue: webhook delivery logs do not exist yet.
-
-    When they do, every stored delivery payload (and response excerpt) about the candidate, their
-    loops or scorecards must be rewritten here with `scrub`, in this same transaction, before the
-    `candidate.erased` event itself is queued (its payload carries only ids).
-    """
+    """Every stored webhook payload about the candidate, their loops or scorecards (each carries
+    `candidate_id`; webhooks.services.webhook_event_emit) is rewritten with `scrub`, in this same
+    transaction, before the `candidate.erased` event itself is queued (its payload carries only
+    ids). No response body of a receiver is stored, only its status code."""
+    webhook_deliveries_scrub(candidate_id=candidate_id, scrub=scrub)
 
 
 # --- retention ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rest_framework import status
 from core.errors import ApplicationError
 from core.services import audit_record
 from interviews.errors import InterviewsErrorCode
+from interviews.events import loop_event_emit
 from interviews.generator import LoopInfeasible, LoopPlan, LoopRequest, generate_loop
 from interviews.models import (
     Candidate,
@@ -245,6 +246,7 @@ def loop_schedule(
         target=loop,
         changes={str(i): when.isoformat() for i, when in session_times.items()},
     )
+    loop_event_emit(event="loop.scheduled", loop=loop)
     return loop
 
 
@@ -255,6 +257,7 @@ def loop_cancel(*, actor: User, loop: Loop) -> Loop:
     loop.status = Loop.Status.CANCELLED
     touch_loop(loop, "status")
     audit_record(actor=actor, action="loop.cancelled", target=loop)
+    loop_event_emit(event="loop.cancelled", loop=loop)
     return loop
 
 
@@ -290,4 +293,5 @@ def loop_decide(*, actor: User, loop: Loop, decision: str, note: str = "") -> Lo
     loop.decided_at = timezone.now()
     touch_loop(loop, "decision", "decision_note", "decided_by", "decided_at")
     audit_record(actor=actor, action="loop.decided", target=loop, changes={"decision": decision})
+    loop_event_emit(event="loop.decided", loop=loop)
     return loop

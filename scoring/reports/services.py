@@ -37,6 +37,7 @@ from questionbank.models import Level, Question
 from scoring.calibration import report as calibration_statistics
 from scoring.reports.models import CalibrationReport
 from scoring.reports.selectors import CalibrationScope, calibration_inputs_load
+from webhooks.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +192,26 @@ def _owned(report_id: int, attempt: int):
     )
 
 
+def _report_data(report_id: int) -> dict[str, Any]:
+    from scoring.reports.serializers import CalibrationReportListOutputSerializer
+
+    # Without `result` (it can be megabytes): the receiver reads it from the API by id.
+    report = CalibrationReport.objects.get(pk=report_id)
+    return {"report_id": report_id, "report": CalibrationReportListOutputSerializer(report).data}
+
+
+@transaction.atomic
+def _finish(rows, *, report_id: int, **fields: Any) -> bool:
+    """The final write of a report (`rows`: the one row, filtered on who owns it) and, in the
+    same transaction, its `calibration_report.succeeded` or `.failed` webhook event."""
+    if not rows.update(**fields):
+        return False
+    webhook_event_emit(
+        event=f"calibration_report.{fields['status']}", data=lambda: _report_data(report_id)
+    )
+    return True
+
+
 def _heartbeat(report_id: int, attempt: int, percent: int) -> None:
     _owned(report_id, attempt).update(
         progress=max(0, min(99, int(percent))), heartbeat_at=timezone.now()
@@ -254,7 +275,9 @@ def calibration_report_run(*, report_id: int) -> CalibrationReport | None:
 
         result = _json_safe(calibration_statistics.build_report(inputs, progress=on_progress))
         del inputs
-        _owned(report_id, attempt).update(
+        _finish(
+            _owned(report_id, attempt),
+            report_id=report_id,
             status=CalibrationReport.Status.SUCCEEDED,
             progress=100,
             result=result,
@@ -265,7 +288,9 @@ def calibration_report_run(*, report_id: int) -> CalibrationReport | None:
     except Exception as exc:
         # Every failure must end the report; the message goes to the recruiter, the trace to logs.
         logger.exception("calibration report %s attempt %s failed", report_id, attempt)
-        _owned(report_id, attempt).update(
+        _finish(
+            _owned(report_id, attempt),
+            report_id=report_id,
             status=CalibrationReport.Status.FAILED,
             error=_failure_message(report_id, exc),
             finished_at=timezone.now(),
@@ -295,7 +320,9 @@ def calibration_reports_requeue_stale(*, now: dt.datetime | None = None) -> dict
     failed_ids = list(stale.filter(attempts__gte=MAX_ATTEMPTS).values_list("id", flat=True))
     failed = []
     for report_id in failed_ids:
-        changed = stale.filter(id=report_id, attempts__gte=MAX_ATTEMPTS).update(
+        changed = _finish(
+            stale.filter(id=report_id, attempts__gte=MAX_ATTEMPTS),
+            report_id=report_id,
             status=CalibrationReport.Status.FAILED,
             error=(
                 f"The report was started {MAX_ATTEMPTS} times and its worker stopped each time "

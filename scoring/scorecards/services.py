@@ -35,6 +35,7 @@ from core.services import audit_record
 from interviews.models import Candidate, InterviewSession, Loop, SessionInterviewer
 from interviews.services.candidates import candidate_refuse_if_erased
 from questionbank.models import RubricCriterion
+from scoring.scorecards.events import scorecard_event_emit
 from scoring.scorecards.models import (
     RECOMMENDATION_OPTIONS,
     CriterionRating,
@@ -412,6 +413,7 @@ def _scorecard_create(
         # Submitting may complete the loop: lock it, then check (see the two helpers).
         _lock_scheduled_loop(loop_id=session.loop_id)
         _loop_complete_if_all_submitted(loop_id=session.loop_id)
+        scorecard_event_emit(event="scorecard.submitted", scorecard_id=scorecard.pk)
     return scorecard
 
 
@@ -538,6 +540,7 @@ def scorecard_submit(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:
     # Scorecard row first, then the loop row (see _scorecard_for_write).
     _lock_scheduled_loop(loop_id=scorecard.loop_id)
     _loop_complete_if_all_submitted(loop_id=scorecard.loop_id)
+    scorecard_event_emit(event="scorecard.submitted", scorecard_id=scorecard.pk)
     return scorecard
 
 
@@ -748,4 +751,5 @@ def scorecard_amend(
             "fields": changed,
         },
     )
+    scorecard_event_emit(event="scorecard.amended", scorecard_id=scorecard.pk)
     return scorecard

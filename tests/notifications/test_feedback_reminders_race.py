@@ -41,6 +41,13 @@ def _two_runs_at_once(now: dt.datetime) -> list[dict[str, int]]:
 
 
 def test_two_beat_runs_at_once_send_each_reminder_and_notice_once(smtp_server):
+    from webhooks.models import WebhookDelivery, WebhookSubscription
+
+    WebhookSubscription.objects.create(
+        url="https://93.184.215.14/hooks",
+        events=["feedback.overdue"],
+        secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    )
     smtp_server.delay = 0.1
     now = timezone.now()
     job = JobFactory(title="Search Relevance Engineer")
@@ -65,6 +72,12 @@ def test_two_beat_runs_at_once_send_each_reminder_and_notice_once(smtp_server):
     ids = [m["Message-ID"] for m in messages]
     assert len(ids) == 42 and len(set(ids)) == 42
     assert (sent["sent_reminder"], sent["sent_overdue"], sent["overdue_sessions"]) == (36, 6, 6)
+    # One feedback.overdue webhook per session, whichever run recorded it.
+    overdue_events = WebhookDelivery.objects.filter(event="feedback.overdue")
+    assert sorted(d.payload["data"]["session_id"] for d in overdue_events) == sorted(
+        set(notices.filter(kind="overdue").values_list("session_id", flat=True))
+    )
+    assert overdue_events.count() == 6
     # Each saw notices the other had claimed first, and left them.
     assert sent["taken_by_another_run"] > 0
     per_pair = Counter((m["To"], m["Subject"]) for m in messages)

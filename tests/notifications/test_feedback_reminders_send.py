@@ -302,3 +302,45 @@ def test_reminders_are_held_without_a_mail_server_in_production(settings, interv
     assert feedback_reminders_send(now=now) == {"held": 1}
     assert FeedbackNotice.objects.count() == 0
     assert "EMAIL_HOST is not set" in caplog.text
+
+
+def test_overdue_queues_one_feedback_overdue_webhook_per_session(
+    smtp_server, hiring_manager, interviewer, other_interviewer
+):
+    from webhooks.models import WebhookDelivery, WebhookSubscription
+
+    WebhookSubscription.objects.create(
+        url="https://93.184.215.14/hooks",
+        events=["feedback.overdue"],
+        secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    )
+    now = timezone.now()
+    job = JobFactory(hiring_manager=hiring_manager)
+    session = ended_session(
+        interviewers=[interviewer, other_interviewer], now=now, hours_ago=49, job=job
+    )
+    ended_session(interviewers=[interviewer], now=now, hours_ago=47, job=job)  # not yet overdue
+
+    feedback_reminders_send(now=now)
+    feedback_reminders_send(now=now + DAY)  # the second session goes overdue; the first not again
+
+    deliveries = WebhookDelivery.objects.filter(event="feedback.overdue").order_by("id")
+    assert deliveries.count() == 2
+    data = deliveries[0].payload["data"]
+    assert data == {
+        "session_id": session.pk,
+        "loop_id": session.loop_id,
+        "candidate_id": session.loop.candidate_id,
+        "job_id": job.pk,
+        "ended_at": (session.scheduled_at + HOUR).isoformat(),
+        "overdue_after_hours": 48,
+        "awaited_interviewers": [interviewer.pk, other_interviewer.pk],
+        "session": {
+            "id": session.pk,
+            "order": session.order,
+            "interviewers": [interviewer.pk, other_interviewer.pk],
+            "duration_minutes": 60,
+            "scheduled_at": data["session"]["scheduled_at"],
+            "questions": [],
+        },
+    }

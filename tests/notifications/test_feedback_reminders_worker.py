@@ -13,6 +13,7 @@ from django.utils import timezone
 from config.celery import app
 from notifications.models import FeedbackNotice
 from notifications.tasks import feedback_reminders_send_task
+from tests.factories import JobFactory
 from tests.notifications.helpers import ended_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,3 +54,40 @@ def test_beat_task_in_a_worker_sends_the_due_reminders(worker, smtp_server, inte
     assert message["Subject"].startswith("Scorecard due: ")
     notice = FeedbackNotice.objects.get()
     assert (notice.kind, notice.sequence) == ("reminder", 1)
+
+
+def test_overdue_session_reaches_a_webhook_receiver_signed(
+    worker, smtp_server, admin_user, client_for, hiring_manager, interviewer
+):
+    from tests.webhooks.receiver import receiver_start, receiver_stop
+
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    receiver = receiver_start(secret)
+    try:
+        created = client_for(admin_user).post(
+            "/api/v1/webhooks/",
+            {"url": receiver.url, "events": ["feedback.overdue"], "secret": secret},
+            format="json",
+        )
+        assert created.status_code == 201, created.json()
+        session = ended_session(
+            interviewers=[interviewer],
+            now=timezone.now(),
+            hours_ago=50,
+            job=JobFactory(hiring_manager=hiring_manager),
+        )
+
+        feedback_reminders_send_task.delay()
+
+        [request] = receiver.wait_for(1, timeout=60)
+    finally:
+        receiver_stop(receiver)
+    assert request.verified
+    assert request.payload["type"] == "feedback.overdue"
+    assert request.payload["data"]["session_id"] == session.pk
+    assert request.payload["data"]["awaited_interviewers"] == [interviewer.pk]
+    messages = smtp_server.wait_for(2, timeout=60)
+    assert sorted(m["To"] for m in messages) == [
+        "hannah_hm@example.com",
+        "ivan_interviewer@example.com",
+    ]

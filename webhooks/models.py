@@ -1,0 +1,87 @@
+"""Webhook subscriptions and their deliveries (the delivery log).
+
+A delivery's life (webhooks/services.py has the state machine in its docstring): `pending`
+(stored in the transaction of the change that caused it) -> `succeeded` (a 2xx) or, after the
+last attempt of the retry schedule, `failed`. While a worker sends it, `claimed_until` says how
+long that attempt owns it.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from webhooks.events import DELIVERY_EVENTS
+
+
+class WebhookSubscription(models.Model):
+    url = models.CharField(max_length=2000)
+    events = models.JSONField(default=list)
+    # As given or generated: "whsec_" + base64 of 24..64 random bytes (Standard Webhooks).
+    secret = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.TextField(blank=True, default="")
+    # Failed attempts since the last success, and when that run of failures began.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Deleting keeps the row (hidden from the API): a delivery inserted by a change that read
+    # the subscription list just before the delete still has its subscription to point at.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"webhook {self.pk} -> {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=64, choices=[(e, e) for e in DELIVERY_EVENTS])
+    # The `webhook-id` header: fixed at creation, the same on every attempt (and on a redelivery),
+    # so a receiver can drop a message it has already processed.
+    message_id = models.CharField(max_length=40, db_index=True)
+    # The body, {"type", "timestamp", "data"}, serialised the same way on every attempt.
+    payload = models.JSONField()
+    # The candidate the payload is about, if any: candidate erasure scrubs these payloads.
+    candidate_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=Q(status="pending"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(next_attempt_at__isnull=True),
+                name="webhook_delivery_finished_has_no_next_attempt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.message_id} ({self.status})"

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from webhooks import apis
+
+urlpatterns = [
+    path("webhooks/", apis.WebhookListCreateApi.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", apis.WebhookDetailApi.as_view(), name="webhook-detail"),
+    path("webhooks/<int:pk>/ping/", apis.WebhookPingApi.as_view(), name="webhook-ping"),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        apis.WebhookDeliveryListApi.as_view(),
+        name="webhook-delivery-list",
+    ),
+    path(
+        "webhooks/<int:pk>/deliveries/<int:delivery>/redeliver/",
+        apis.WebhookRedeliverApi.as_view(),
+        name="webhook-delivery-redeliver",
+    ),
+]
