@@ -73,8 +73,8 @@ def awaited_seats(*, ended_before: dt.datetime) -> QuerySet[SessionInterviewer]:
 
 def reminders_due(*, now: dt.datetime, after: dt.timedelta, every: dt.timedelta, most: int):
     """(session id, interviewer id, e-mail, is_active, reminders so far) of every seat due its
-    next reminder: feedback awaited `after` its session ended, fewer than `most` reminders, and
-    the last one created at least `every` ago."""
+    next reminder: feedback awaited `after` its session ended, fewer than `most` reminders, the
+    last one created at least `every` ago and no longer pending."""
     earlier = FeedbackNotice.objects.filter(
         session_id=OuterRef("session_id"),
         recipient_id=OuterRef("interviewer_id"),
@@ -90,6 +90,9 @@ def reminders_due(*, now: dt.datetime, after: dt.timedelta, every: dt.timedelta,
         )
         .filter(reminders__lt=most)
         .filter(Q(last_reminder_at__isnull=True) | Q(last_reminder_at__lte=now - every))
+        # The previous reminder must have gone (or been given up on) first: a backlog of
+        # unsent reminders never turns into two e-mails at once.
+        .exclude(Exists(earlier.filter(status=FeedbackNotice.Status.PENDING)))
         .values_list(
             "session_id",
             "interviewer_id",

@@ -52,8 +52,10 @@ from webhooks.services import webhook_event_emit
 logger = logging.getLogger(__name__)
 
 MAX_SEND_ATTEMPTS = 8
-# Most notices one run sends; the rest wait for the next run (a few minutes).
-SEND_BATCH = 500
+# A run sends for at most this long (the task stays short; two runs that overlap are safe), reading
+# pending notices SEND_CHUNK at a time.
+SEND_BUDGET_SECONDS = 240
+SEND_CHUNK = 200
 REMINDER_EVERY = dt.timedelta(days=1)
 _FIRST_RETRY = dt.timedelta(minutes=5)
 
@@ -278,19 +280,30 @@ def notice_send(*, notice_id: int, now: dt.datetime, connection, counts: Counter
 
 
 def notices_send(*, now: dt.datetime, counts: Counter) -> None:
-    """Send every pending notice this run can claim, oldest first, at most SEND_BATCH."""
+    """Send every pending notice this run can claim, oldest first, in chunks, for at most
+    SEND_BUDGET_SECONDS; what is left waits for the next run (counted `left_for_next_run`).
+
+    Two runs at once walk the same notices and split them: each claims what the other has not.
+    """
     clock = _clock(now)
-    ids = list(
-        FeedbackNotice.objects.filter(_claimable(now))
-        .order_by("id")
-        .values_list("id", flat=True)[:SEND_BATCH]
-    )
-    if not ids:
-        return
+    started = time.monotonic()
     connection = get_connection()
+    last_id = 0
     try:
-        for notice_id in ids:
-            notice_send(notice_id=notice_id, now=clock(), connection=connection, counts=counts)
+        while True:
+            ids = list(
+                FeedbackNotice.objects.filter(_claimable(clock()), id__gt=last_id)
+                .order_by("id")
+                .values_list("id", flat=True)[:SEND_CHUNK]
+            )
+            for index, notice_id in enumerate(ids):
+                if time.monotonic() - started > SEND_BUDGET_SECONDS:
+                    counts["left_for_next_run"] += len(ids) - index
+                    return
+                notice_send(notice_id=notice_id, now=clock(), connection=connection, counts=counts)
+            if len(ids) < SEND_CHUNK:
+                return
+            last_id = ids[-1]
     finally:
         _forget_connection(connection)
 

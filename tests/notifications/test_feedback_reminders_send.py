@@ -344,3 +344,37 @@ def test_overdue_queues_one_feedback_overdue_webhook_per_session(
             "questions": [],
         },
     }
+
+
+def test_next_reminder_waits_until_the_previous_one_went(smtp_server, interviewer):
+    smtp_server.refuse = True
+    now = timezone.now()
+    ended_session(interviewers=[interviewer], now=now, hours_ago=2)
+    assert feedback_reminders_send(now=now) == {"retry_later": 1}
+
+    smtp_server.refuse = False
+    feedback_reminders_send(now=now + DAY)  # reminder 1 finally goes; reminder 2 not with it
+
+    [message] = smtp_server.wait_for(1)
+    assert "reminder 1 of at most 5" in body_of(message)
+    reminders = FeedbackNotice.objects.filter(kind="reminder").order_by("sequence")
+    assert list(reminders.values_list("sequence", "status")) == [(1, "sent")]
+    feedback_reminders_send(now=now + 2 * DAY + HOUR)
+    assert list(reminders.values_list("sequence", "status")) == [(1, "sent"), (2, "sent")]
+
+
+def test_a_run_sends_in_chunks_and_leaves_the_rest_when_out_of_time(
+    smtp_server, monkeypatch, interviewer
+):
+    now = timezone.now()
+    interviewers = [UserFactory(username=f"chunked_{n}") for n in range(5)]
+    ended_session(interviewers=interviewers, now=now, hours_ago=2)
+    monkeypatch.setattr("notifications.services.SEND_BUDGET_SECONDS", -1)
+
+    assert feedback_reminders_send(now=now) == {"left_for_next_run": 5}
+    assert set(FeedbackNotice.objects.values_list("status", "attempts")) == {("pending", 0)}
+
+    monkeypatch.setattr("notifications.services.SEND_BUDGET_SECONDS", 240)
+    monkeypatch.setattr("notifications.services.SEND_CHUNK", 2)
+    assert feedback_reminders_send(now=now + dt.timedelta(minutes=5)) == {"sent_reminder": 5}
+    assert len(smtp_server.wait_for(5)) == 5
