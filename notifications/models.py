@@ -66,7 +66,6 @@ class FeedbackNotice(models.Model):
                 condition=Q(status="pending"),
                 name="feedback_notice_pending",
             ),
-            models.Index(fields=["recipient", "kind"]),
         ]
 
     def __str__(self) -> str:
