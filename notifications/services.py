@@ -296,9 +296,10 @@ def notices_send(*, now: dt.datetime, counts: Counter) -> None:
                 .order_by("id")
                 .values_list("id", flat=True)[:SEND_CHUNK]
             )
-            for index, notice_id in enumerate(ids):
+            for notice_id in ids:
                 if time.monotonic() - started > SEND_BUDGET_SECONDS:
-                    counts["left_for_next_run"] += len(ids) - index
+                    left = FeedbackNotice.objects.filter(_claimable(clock()), id__gte=notice_id)
+                    counts["left_for_next_run"] += left.count()
                     return
                 notice_send(notice_id=notice_id, now=clock(), connection=connection, counts=counts)
             if len(ids) < SEND_CHUNK:
