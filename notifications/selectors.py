@@ -58,8 +58,8 @@ def awaited_seats(*, ended_before: dt.datetime) -> QuerySet[SessionInterviewer]:
     """Seats (session, interviewer) whose feedback is awaited, of sessions that ended before
     `ended_before`.
 
-    Every seat counts as a scoring seat: the model has no trainee seats yet (branch h-pools adds
-    them; reminders must then skip them).
+    Only scoring interviewers sit in SessionInterviewer; trainees (branch h-pools) get a table of
+    their own (SessionTrainee), so they are never reminded and never listed as pending.
     """
     return (
         SessionInterviewer.objects.filter(

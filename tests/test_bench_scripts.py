@@ -18,6 +18,7 @@ SCRIPTS = [
     "drill_worker_kill.py",
     "drill_redis_stop.py",
     "drill_postgres_restart.py",
+    "drill_feedback_reminders.py",
 ]
 
 
