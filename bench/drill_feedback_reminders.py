@@ -1,20 +1,19 @@
 """Fault drill: feedback reminders from two beat processes at once, and one SIGKILLed mid-run.
 
     .venv/bin/python bench/drill_feedback_reminders.py [--seats 2000] [--smtp-port 18321]
-        [--postgres-url postgres://postgres:postgres@127.0.0.1:5432]
 
-Creates its own database (`--database`, dropped first) on the PostgreSQL server given, migrates
-it and fills it with `--seats` interviewer seats (two per session, four sessions per loop) whose
-sessions ended two hours before "day 0", every interviewer with an e-mail address. A real SMTP
-server (aiosmtpd) runs in this process on `--smtp-port`, counting messages by Message-ID.
+Runs its own stack (bench/stack.py: a private PostgreSQL cluster and Redis on ports 18322-18323)
+and fills it with `--seats` sessions, one interviewer each (bench/populate.py), that ended three
+hours before "day 0", every interviewer with an e-mail address. A real SMTP server (aiosmtpd)
+runs in this process on `--smtp-port`, counting messages by Message-ID.
 
 1. Day 0: `--processes` (2) separate processes run the beat job (`feedback_reminders_send`) at
    the same moment. Every seat must get exactly one reminder.
 2. Day 1: two processes again; one is SIGKILLed once a share (`--kill-at`) of the day's
-   reminders has reached the server. Then a
-   third run, after the claim lease, must send what the killed one left: every seat one reminder
-   for day 1, none lost. A message the killed process had handed to the server just before the
-   kill, but not yet stamped, may arrive twice (with the same Message-ID): counted, not hidden.
+   reminders has reached the server. Then a third run, after the claim lease, must send what the
+   killed one left: every seat one reminder for day 1, none lost. A message the killed process
+   had handed to the server just before the kill, but not yet stamped, may arrive twice (with
+   the same Message-ID): counted, not hidden.
 3. An idle run on day 1 (nothing due): its time is the steady cost of a beat run at this size.
 
 Prints a JSON summary (and writes it with --json-out); exit 1 if a reminder was lost or a
@@ -27,9 +26,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -39,9 +36,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import ROOT, log  # noqa: E402
-
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
+from bench import log  # noqa: E402
+from bench.populate import populate  # noqa: E402
+from bench.stack import PYTHON, Stack, add_stack_arguments, finish  # noqa: E402
 
 RUN = """
 import datetime as dt, json, sys, time
@@ -52,34 +49,6 @@ now = dt.datetime.fromisoformat(sys.argv[1])
 started = time.perf_counter()
 counts = feedback_reminders_send(now=now)
 print(json.dumps({"seconds": time.perf_counter() - started, "counts": counts}), flush=True)
-"""
-
-POPULATE = """
-import datetime as dt, sys
-import django
-django.setup()
-from django.contrib.auth.models import User
-from interviews.models import (Candidate, InterviewSession, Job, JobTeamMember, Loop,
-    LoopTemplate, SessionInterviewer)
-seats, day0 = int(sys.argv[1]), dt.datetime.fromisoformat(sys.argv[2])
-manager = User.objects.create(username="drill_hm", email="hm@drill.example")
-job = Job.objects.create(title="Drill Engineer", hiring_manager=manager)
-JobTeamMember.objects.create(job=job, user=manager, role="hiring_manager")
-template = LoopTemplate.objects.create(name="Drill", job=job, session_count=4, session_minutes=60)
-people = User.objects.bulk_create(
-    User(username=f"drill_{n}", email=f"drill_{n}@drill.example") for n in range(8))
-loops = Loop.objects.bulk_create(
-    Loop(candidate=Candidate.objects.create(name=f"Candidate {n}"), template=template,
-         status="scheduled", seed=n) for n in range(-(-seats // 8)))
-sessions = InterviewSession.objects.bulk_create(
-    InterviewSession(loop=loop, order=order, duration_minutes=60,
-                     scheduled_at=day0 - dt.timedelta(hours=3))
-    for loop in loops for order in range(1, 5))
-SessionInterviewer.objects.bulk_create(
-    SessionInterviewer(session=session, loop_id=session.loop_id,
-                       interviewer=people[2 * (session.order - 1) + k], position=k + 1)
-    for session in sessions for k in range(2))
-print(SessionInterviewer.objects.count())
 """
 
 
@@ -106,44 +75,57 @@ class Recorder:
             return Counter(self.ids)
 
 
-def _psql(server: str, sql: str) -> None:
-    subprocess.run(["psql", f"{server}/postgres", "-qc", sql], check=True, capture_output=True)
+def _sessions_ended(day0: dt.datetime) -> int:
+    """Give every interviewer an address and end every session three hours before day 0."""
+    from django.contrib.auth.models import User
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from interviews.models import InterviewSession, SessionInterviewer
+
+    User.objects.update(email=Concat("username", Value("@drill.example")))
+    InterviewSession.objects.update(scheduled_at=day0 - dt.timedelta(hours=4))
+    return SessionInterviewer.objects.count()
 
 
-def _django(env: dict, code: str, *args: str, **popen) -> subprocess.Popen:
-    return subprocess.Popen(
-        [PYTHON, "-c", code, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, **popen
-    )
+_runs = Counter()
 
 
-def _runs_at_once(env: dict, now: dt.datetime, count: int, kill_when=None):
+def _runs_at_once(stack: Stack, now: dt.datetime, count: int, kill_when=None) -> list:
     """`count` runs of the job at `now`, started together; the first is SIGKILLed as soon as
     `kill_when()` is true (polled every 10 ms)."""
-    runs = [_django(env, RUN, now.isoformat()) for _ in range(count)]
+    names = []
+    for _ in range(count):
+        _runs["run"] += 1
+        name = f"run{_runs['run']}"
+        stack._spawn(name, [PYTHON, "-c", RUN, now.isoformat()])
+        names.append(name)
     killed = None
     if kill_when is not None:
         while not kill_when():
             time.sleep(0.01)
-        runs[0].send_signal(signal.SIGKILL)
-        killed = runs[0]
+        killed = names[0]
+        stack.kill(killed, signal.SIGKILL)
     results = []
-    for run in runs:
-        out, _ = run.communicate(timeout=600)
-        results.append("killed" if run is killed else json.loads(out.strip().splitlines()[-1]))
+    for name in names:
+        if name == killed:
+            results.append("killed")
+            continue
+        stack.processes[name].wait(timeout=600)
+        lines = [line for line in stack.log_tail(name, 200).splitlines() if line.startswith("{")]
+        results.append(json.loads(lines[-1]) if lines else stack.log_tail(name))
     return results
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seats", type=int, default=2000)
+    parser.add_argument("--seats", type=int, default=2000, help="a multiple of 8")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument(
         "--kill-at", type=float, default=0.25, help="share of day 1 sent when a run is killed"
     )
     parser.add_argument("--smtp-port", type=int, default=18321)
-    parser.add_argument("--postgres-url", default="postgres://postgres:postgres@127.0.0.1:5432")
-    parser.add_argument("--database", default="il_reminders_drill")
-    parser.add_argument("--json-out", default="")
+    add_stack_arguments(parser, pg_port=18322, redis_port=18323, web_port=18324)
     args = parser.parse_args()
 
     from aiosmtpd.controller import Controller
@@ -151,55 +133,40 @@ def main() -> int:
     recorder = Recorder()
     smtp = Controller(recorder, hostname="127.0.0.1", port=args.smtp_port)
     smtp.start()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CELERY_"))},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": "drill-only-secret-key-not-for-production-0123456789",
-        "DATABASE_URL": f"{args.postgres_url}/{args.database}",
+    email = {
         "EMAIL_HOST": "127.0.0.1",
         "EMAIL_PORT": str(args.smtp_port),
         "EMAIL_TIMEOUT": "10",
         "DEFAULT_FROM_EMAIL": "loops@drill.example",
-        "LOG_LEVEL": "WARNING",
     }
     try:
-        _psql(args.postgres_url, f"DROP DATABASE IF EXISTS {args.database}")
-        _psql(args.postgres_url, f"CREATE DATABASE {args.database}")
-        subprocess.run([PYTHON, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        day0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
-        populate = _django(env, POPULATE, str(args.seats), day0.isoformat())
-        seats = int(populate.communicate(timeout=600)[0].strip())
-        log(f"{seats} seats ready; day 0: {args.processes} runs at once")
+        with Stack(
+            "reminders", args.pg_port, args.redis_port, args.web_port, extra_env=email
+        ) as stack:
+            stack.django()
+            populate(interviewers=8, loops_per_team=args.seats // 8, prefix="drill")
+            day0 = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            seats = _sessions_ended(day0)
+            log(f"{seats} seats ready; day 0: {args.processes} runs at once")
 
-        day0_runs = _runs_at_once(env, day0, args.processes)
-        after_day0 = recorder.snapshot()
-        log(f"day 0: {sum(after_day0.values())} messages; day 1: one run killed")
+            day0_runs = _runs_at_once(stack, day0, args.processes)
+            after_day0 = recorder.snapshot()
+            log(f"day 0: {sum(after_day0.values())} messages; day 1: one run killed")
 
-        day1 = day0 + dt.timedelta(days=1)
+            # Kill one run once the day's sending is well under way: it is then in the middle
+            # of a send (talking to the server) or between a claim and its stamp.
+            def under_way() -> bool:
+                return sum((recorder.snapshot() - after_day0).values()) >= seats * args.kill_at
 
-        # Kill one run once the day's sending is well under way: it is then in the middle of
-        # a send (talking to the server) or between a claim and its stamp.
-        def under_way() -> bool:
-            return sum((recorder.snapshot() - after_day0).values()) >= seats * args.kill_at
-
-        day1_runs = _runs_at_once(env, day1, 2, kill_when=under_way)
-        after_kill = recorder.snapshot()
-        lease = dt.timedelta(seconds=max(300, 10 * 10))
-        recovery = _runs_at_once(env, day1 + lease + dt.timedelta(minutes=1), 1)
-        idle = _runs_at_once(env, day1 + lease + dt.timedelta(minutes=2), 1)
-        final = recorder.snapshot()
+            day1 = day0 + dt.timedelta(days=1)
+            day1_runs = _runs_at_once(stack, day1, 2, kill_when=under_way)
+            after_kill = recorder.snapshot()
+            lease = dt.timedelta(seconds=max(300, 10 * 10))  # send_lease() at EMAIL_TIMEOUT=10
+            recovery = _runs_at_once(stack, day1 + lease + dt.timedelta(minutes=1), 1)
+            idle = _runs_at_once(stack, day1 + lease + dt.timedelta(minutes=2), 1)
+            final = recorder.snapshot()
     finally:
         smtp.stop()
-        subprocess.run(
-            [
-                "psql",
-                f"{args.postgres_url}/postgres",
-                "-qc",
-                f"DROP DATABASE IF EXISTS {args.database}",
-            ],
-            capture_output=True,
-        )
 
     day0_messages = sum(after_day0.values())
     day1_ids = final - after_day0
@@ -207,11 +174,7 @@ def main() -> int:
     summary = {
         "seats": seats,
         "processes": args.processes,
-        "day0": {
-            "messages": day0_messages,
-            "distinct": len(after_day0),
-            "runs": day0_runs,
-        },
+        "day0": {"messages": day0_messages, "distinct": len(after_day0), "runs": day0_runs},
         "day1": {
             "messages_before_recovery": sum((after_kill - after_day0).values()),
             "messages": sum(day1_ids.values()),
@@ -229,13 +192,7 @@ def main() -> int:
         and len(day1_ids) == seats
         and len(doubled) <= 1
     )
-    summary["property_holds"] = holds
-    text = json.dumps(summary, indent=2)
-    print(text)
-    if args.json_out:
-        Path(args.json_out).write_text(text + "\n")
-    log("property holds" if holds else "PROPERTY FAILED")
-    return 0 if holds else 1
+    return finish(summary, holds=holds, json_out=args.json_out)
 
 
 if __name__ == "__main__":
