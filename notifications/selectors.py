@@ -140,7 +140,8 @@ def interviewers_awaited(*, session_id: int) -> list[tuple[int, str]]:
 
 
 def notices_no_longer_needed() -> Q:
-    """Pending notices whose feedback came in, or whose loop closed, before they were sent."""
+    """Pending notices whose feedback came in, or whose loop closed, before they were sent, or
+    whose recipient has since lost their e-mail address or been deactivated."""
     reminder_answered = Q(kind=FeedbackNotice.Kind.REMINDER) & Q(
         _submitted(session=OuterRef("session_id"), interviewer=OuterRef("recipient_id"))
     )
@@ -148,7 +149,8 @@ def notices_no_longer_needed() -> Q:
         _submitted(session=OuterRef("session_id"), interviewer=OuterRef("interviewer_id"))
     )
     overdue_answered = Q(kind=FeedbackNotice.Kind.OVERDUE) & ~Q(Exists(still_awaited))
-    return reminder_answered | overdue_answered | ~_open_loop("session__")
+    recipient_gone = Q(recipient__email="") | Q(recipient__is_active=False)
+    return reminder_answered | overdue_answered | ~_open_loop("session__") | recipient_gone
 
 
 def pending_feedback_list(*, user: User, now: dt.datetime) -> QuerySet[InterviewSession]:

@@ -378,3 +378,22 @@ def test_a_run_sends_in_chunks_and_leaves_the_rest_when_out_of_time(
     monkeypatch.setattr("notifications.services.SEND_CHUNK", 2)
     assert feedback_reminders_send(now=now + dt.timedelta(minutes=5)) == {"sent_reminder": 5}
     assert len(smtp_server.wait_for(5)) == 5
+
+
+def test_notice_of_a_user_deactivated_or_without_address_since_is_withdrawn(
+    smtp_server, interviewer, other_interviewer
+):
+    now = timezone.now()
+    session = ended_session(interviewers=[interviewer, other_interviewer], now=now, hours_ago=2)
+    for user in (interviewer, other_interviewer):
+        FeedbackNotice.objects.create(
+            session=session, recipient=user, kind="reminder", sequence=1, created_at=now
+        )
+    interviewer.email = ""
+    interviewer.save()
+    other_interviewer.is_active = False
+    other_interviewer.save()
+
+    assert feedback_reminders_send(now=now) == {"withdrawn": 2}
+    assert set(FeedbackNotice.objects.values_list("status", flat=True)) == {"withdrawn"}
+    assert smtp_server.messages == []
