@@ -119,6 +119,8 @@ INSTALLED_APPS = [
     "webhooks",
     # Candidate data protection: export, erasure, retention (reads every app below it).
     "privacy",
+    # Feedback reminders and overdue notices by e-mail (reads interviews and scoring).
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -346,6 +348,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.idempotency_records_expire_task",
         "schedule": 60 * 60,
     },
+    # docs/RELIABILITY.md "Feedback reminders": safe with two beats (each e-mail is claimed).
+    "feedback-reminders-send": {
+        "task": "notifications.tasks.feedback_reminders_send_task",
+        "schedule": env_int("FEEDBACK_REMINDER_EVERY_SECONDS", 300, minimum=30),
+    },
     # docs/RELIABILITY.md: sends webhook deliveries that are due and not held by a live worker.
     "webhook-deliveries-sweep": {
         "task": "webhooks.tasks.webhook_deliveries_sweep_task",
@@ -362,6 +369,29 @@ IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
 # A report whose worker has not reported progress for this long is sent again.
 CALIBRATION_STALE_AFTER_SECONDS = env_int("CALIBRATION_STALE_AFTER_SECONDS", 300, minimum=5)
 
+# E-mail (README "E-mail"). With EMAIL_HOST set, Django's SMTP backend sends through it; unset,
+# mail is printed to the console under DEBUG (a laptop needs no mail server), and with DEBUG off
+# the feedback reminders are held back (logged) until EMAIL_HOST is set, so none is lost.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP connect or command may take; a hung server must not hold a worker longer than
+# a notice's claim lasts (notifications/services.py: the lease is a multiple of this).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "interview-loops@localhost")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+# Feedback reminders (API.md additions, Notifications): first reminder this many hours after a
+# session ended without the interviewer's submitted scorecard, then one a day, at most
+# FEEDBACK_REMINDER_MAX; after FEEDBACK_OVERDUE_AFTER_HOURS the job's hiring managers are told.
+FEEDBACK_REMINDER_AFTER_HOURS = env_int("FEEDBACK_REMINDER_AFTER_HOURS", 1)
+FEEDBACK_REMINDER_MAX = env_int("FEEDBACK_REMINDER_MAX", 5)
+FEEDBACK_OVERDUE_AFTER_HOURS = env_int("FEEDBACK_OVERDUE_AFTER_HOURS", 48)
 # Webhooks (docs/SECURITY.md, "Webhook receivers"). Both escapes are on under DEBUG so a laptop can
 # post to a receiver on 127.0.0.1 over plain HTTP; cloud metadata addresses stay refused anyway.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)

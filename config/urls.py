@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("scoring.urls")),
     path("", include("webhooks.urls")),
     path("", include("privacy.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

@@ -19,6 +19,7 @@ SCRIPTS = [
     "drill_redis_stop.py",
     "drill_postgres_restart.py",
     "webhook_bench.py",
+    "drill_feedback_reminders.py",
 ]
 
 
