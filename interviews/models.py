@@ -393,7 +393,7 @@ class SessionTrainee(models.Model):
     )
     loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="+")
     trainee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="session_trainee_rows"
     )
     pool = models.ForeignKey(
         InterviewerPool, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -7,24 +7,33 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core.roles import Role, has_role
 from interviews import permissions
-from interviews.generator import BankQuestion, LoopHistory, SwapRequest
+from interviews.generator import (
+    BankQuestion,
+    LoopHistory,
+    PoolStaffing,
+    StaffMember,
+    SwapRequest,
+)
 from interviews.models import (
     Candidate,
+    InterviewerPool,
     InterviewSession,
     Job,
     JobTeamMember,
     LevelQuota,
     Loop,
     LoopTemplate,
+    PoolMember,
     SessionInterviewer,
     SessionQuestion,
+    SessionTrainee,
 )
-from questionbank.models import Question, RubricCriterion
+from questionbank.models import Competency, Level, Question, RubricCriterion
 
 # Roles that see every candidate and their e-mail addresses; interviewers see only the candidates
 # of loops they interview in. (Jobs and loops are scoped by job team: interviews.permissions.)
@@ -90,6 +99,7 @@ def _sessions_prefetch() -> Prefetch:
             Prefetch(
                 "session_interviewers", queryset=SessionInterviewer.objects.order_by("position")
             ),
+            Prefetch("session_trainees", queryset=SessionTrainee.objects.order_by("id")),
             Prefetch(
                 "session_questions",
                 queryset=SessionQuestion.objects.select_related("question").order_by("order"),
@@ -114,16 +124,20 @@ def loop_get(*, user: User, loop_id: int) -> Loop | None:
 
 
 def my_session_list(*, user: User) -> QuerySet[InterviewSession]:
-    """The user's own sessions in loops that are not cancelled, each with its interview kit: the
-    questions with prompt, hint and active rubric criteria."""
+    """The user's own sessions (as a scoring interviewer or a trainee) in loops that are not
+    cancelled, each with its interview kit: the questions with prompt, hint and active rubric
+    criteria."""
+    mine = SessionInterviewer.objects.filter(interviewer=user).values("session_id")
+    trained = SessionTrainee.objects.filter(trainee=user).values("session_id")
     return (
-        InterviewSession.objects.filter(session_interviewers__interviewer=user)
+        InterviewSession.objects.filter(Q(id__in=mine) | Q(id__in=trained))
         .exclude(loop__status=Loop.Status.CANCELLED)
         .select_related("loop__candidate")
         .prefetch_related(
             Prefetch(
                 "session_interviewers", queryset=SessionInterviewer.objects.order_by("position")
             ),
+            Prefetch("session_trainees", queryset=SessionTrainee.objects.order_by("id")),
             Prefetch(
                 "session_questions",
                 queryset=SessionQuestion.objects.select_related("question")
@@ -159,37 +173,195 @@ def iso_week_bounds(now: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=7)
 
 
+def week_q(start: datetime, end: datetime) -> Q:
+    """Seats (SessionInterviewer or SessionTrainee rows) that count in the week [start, end):
+    their session is scheduled in it, or, while it has no time, their loop was created in it."""
+    return Q(session__scheduled_at__gte=start, session__scheduled_at__lt=end) | Q(
+        session__scheduled_at__isnull=True, loop__created_at__gte=start, loop__created_at__lt=end
+    )
+
+
+def _seats_in_week(model, user_field: str, start: datetime, end: datetime) -> QuerySet:
+    return (
+        model.objects.exclude(loop__status=Loop.Status.CANCELLED)
+        .filter(week_q(start, end))
+        .order_by()
+        .values(user_field)
+        .annotate(n=Count("id"))
+    )
+
+
+def may_interview_user_ids() -> QuerySet:
+    """Ids of users holding a role that may sit in a session (a subquery)."""
+    return User.groups.through.objects.filter(group__name__in=ASSIGNABLE_ROLES).values("user_id")
+
+
 def interviewer_list(*, now: datetime) -> QuerySet[User]:
     """Active users who may be assigned to a session, each with `weekly_limit` (from their
-    profile, None without one) and `sessions_this_week`: seats in loops that are not cancelled
-    whose session is scheduled in `now`'s ISO week (UTC), or, while the session has no time,
-    whose loop was created that week. Two queries a page, whatever the page's size."""
+    profile, None without one), `sessions_this_week` (their scoring and trainee seats in loops
+    that are not cancelled whose session is scheduled in `now`'s ISO week (UTC), or, while the
+    session has no time, whose loop was created that week) and their pool memberships prefetched
+    (`pool_rows`). Three queries a page, whatever the page's size."""
     start, end = iso_week_bounds(now)
-    seats_this_week = (
-        SessionInterviewer.objects.filter(interviewer_id=OuterRef("pk"))
-        .exclude(loop__status=Loop.Status.CANCELLED)
-        .filter(
-            Q(session__scheduled_at__gte=start, session__scheduled_at__lt=end)
-            | Q(
-                session__scheduled_at__isnull=True,
-                loop__created_at__gte=start,
-                loop__created_at__lt=end,
+    seats = _seats_in_week(SessionInterviewer, "interviewer_id", start, end)
+    trainee_seats = _seats_in_week(SessionTrainee, "trainee_id", start, end)
+    return (
+        User.objects.filter(is_active=True, id__in=may_interview_user_ids())
+        .select_related("interviewer_profile")
+        .prefetch_related(
+            Prefetch(
+                "pool_memberships",
+                queryset=PoolMember.objects.order_by("pool_id"),
+                to_attr="pool_rows",
             )
         )
-        .order_by()
-        .values("interviewer_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    may_interview = User.groups.through.objects.filter(group__name__in=ASSIGNABLE_ROLES)
-    return (
-        User.objects.filter(is_active=True, id__in=may_interview.values("user_id"))
-        .select_related("interviewer_profile")
         .annotate(
-            sessions_this_week=Coalesce(Subquery(seats_this_week, output_field=IntegerField()), 0)
+            sessions_this_week=Coalesce(
+                Subquery(
+                    seats.filter(interviewer_id=OuterRef("pk")).values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+            + Coalesce(
+                Subquery(
+                    trainee_seats.filter(trainee_id=OuterRef("pk")).values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
         )
         .order_by("id")
     )
+
+
+def week_loads(*, user_ids: Iterable[int] | QuerySet, start: datetime, end: datetime) -> dict:
+    """{user id: sessions in the week [start, end)} (scoring and trainee seats of loops not
+    cancelled; see `week_q`) of the given users; absent means none. Two aggregated queries
+    whatever the number of users and weeks of history."""
+    if not isinstance(user_ids, QuerySet):
+        user_ids = list(user_ids)
+    loads: defaultdict[int, int] = defaultdict(int)
+    for model, field in ((SessionInterviewer, "interviewer_id"), (SessionTrainee, "trainee_id")):
+        rows = _seats_in_week(model, field, start, end).filter(**{f"{field}__in": user_ids})
+        for user_id, n in rows.values_list(field, "n"):
+            loads[user_id] += n
+    return dict(loads)
+
+
+# --- interviewer pools --------------------------------------------------------------------------
+
+
+def interviewer_pool_list() -> QuerySet[InterviewerPool]:
+    """Pools with their level and competency slugs and their members (`member_rows`, with the
+    progress counts `shadow_sessions` and `reverse_shadow_sessions`: trainee seats at that stage
+    in the pool, in loops not cancelled). Four queries a page."""
+    progress = {
+        f"{stage}_sessions": Count(
+            "user__session_trainee_rows",
+            filter=Q(
+                user__session_trainee_rows__pool_id=F("pool_id"),
+                user__session_trainee_rows__stage=stage,
+            )
+            & ~Q(user__session_trainee_rows__loop__status=Loop.Status.CANCELLED),
+        )
+        for stage in (SessionTrainee.Stage.SHADOW, SessionTrainee.Stage.REVERSE_SHADOW)
+    }
+    return InterviewerPool.objects.prefetch_related(
+        Prefetch("levels", queryset=Level.objects.order_by("order", "slug")),
+        Prefetch("competencies", queryset=Competency.objects.order_by("slug")),
+        Prefetch(
+            "members",
+            queryset=PoolMember.objects.annotate(**progress).order_by("user_id"),
+            to_attr="member_rows",
+        ),
+    ).order_by("id")
+
+
+def pool_staffing(
+    *,
+    pool: InterviewerPool,
+    candidate_id: int,
+    trainees_per_session: int,
+    weekly_limits: dict[int, int],
+    week: tuple[datetime, datetime],
+) -> PoolStaffing:
+    """What the generator needs to staff a loop from `pool`: its members who may interview
+    (active, with an interviewer or hiring_manager role), each with their weekly limit (from
+    `weekly_limits`, read under the caller's row locks), their sessions in `week`, and the levels
+    and competencies of the pools they are qualified in; and who met the candidate in earlier
+    loops that were not cancelled. Eight queries whatever the pool's size and history."""
+    member_ids = PoolMember.objects.filter(
+        pool=pool, user__is_active=True, user_id__in=may_interview_user_ids()
+    ).values("user_id")
+    rows = list(
+        PoolMember.objects.filter(pool=pool, user_id__in=member_ids).values_list(
+            "user_id", "status"
+        )
+    )
+    loads = week_loads(user_ids=member_ids, start=week[0], end=week[1])
+    coverage = _qualified_coverage(member_ids)
+    met = frozenset(
+        SessionInterviewer.objects.filter(loop__candidate_id=candidate_id)
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .values_list("interviewer_id", flat=True)
+    ) | frozenset(
+        SessionTrainee.objects.filter(loop__candidate_id=candidate_id)
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .values_list("trainee_id", flat=True)
+    )
+    members = tuple(
+        StaffMember(
+            user=user_id,
+            status=member_status,
+            weekly_limit=weekly_limits.get(user_id),
+            week_load=loads.get(user_id, 0),
+            levels=coverage.get(user_id, (None, None))[0],
+            competencies=coverage.get(user_id, (None, None))[1],
+        )
+        for user_id, member_status in rows
+    )
+    return PoolStaffing(
+        name=pool.name,
+        members=members,
+        trainees_per_session=trainees_per_session,
+        met_candidate=met,
+    )
+
+
+def _qualified_coverage(
+    member_ids: QuerySet,
+) -> dict[int, tuple[frozenset[str] | None, frozenset[str] | None]]:
+    """{user: (levels, competencies)} covered by the pools each member is qualified in (None:
+    any, when one of those pools names none). Three queries."""
+    memberships = list(
+        PoolMember.objects.filter(
+            user_id__in=member_ids, status=PoolMember.Status.QUALIFIED
+        ).values_list("user_id", "pool_id")
+    )
+    pool_ids = {pool_id for _, pool_id in memberships}
+    levels: defaultdict[int, set[str]] = defaultdict(set)
+    for pool_id, slug in InterviewerPool.levels.through.objects.filter(
+        interviewerpool_id__in=pool_ids
+    ).values_list("interviewerpool_id", "level_id"):
+        levels[pool_id].add(slug)
+    competencies: defaultdict[int, set[str]] = defaultdict(set)
+    for pool_id, slug in InterviewerPool.competencies.through.objects.filter(
+        interviewerpool_id__in=pool_ids
+    ).values_list("interviewerpool_id", "competency_id"):
+        competencies[pool_id].add(slug)
+    covered: dict[int, list] = {}
+    for user_id, pool_id in memberships:
+        mine = covered.setdefault(user_id, [set(), set()])
+        for index, by_pool in enumerate((levels, competencies)):
+            if mine[index] is None or not by_pool[pool_id]:
+                mine[index] = None  # a pool that names none covers any
+            else:
+                mine[index] |= by_pool[pool_id]
+    return {
+        user_id: tuple(None if part is None else frozenset(part) for part in parts)
+        for user_id, parts in covered.items()
+    }
 
 
 def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:

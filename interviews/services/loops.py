@@ -14,19 +14,35 @@ from rest_framework import status
 from core.errors import ApplicationError
 from core.services import audit_record
 from interviews.errors import InterviewsErrorCode
-from interviews.generator import LoopInfeasible, LoopPlan, LoopRequest, generate_loop
+from interviews.generator import (
+    LoopInfeasible,
+    LoopPlan,
+    LoopRequest,
+    PoolStaffing,
+    generate_loop,
+)
 from interviews.models import (
     Candidate,
+    InterviewerPool,
     InterviewSession,
     LevelQuota,
     Loop,
     LoopTemplate,
+    PoolMember,
     SessionInterviewer,
     SessionQuestion,
+    SessionTrainee,
     validate_loop_balance,
 )
-from interviews.selectors import assignable_interviewer_ids, bank_questions, loop_history
+from interviews.selectors import (
+    assignable_interviewer_ids,
+    bank_questions,
+    iso_week_bounds,
+    loop_history,
+    pool_staffing,
+)
 from interviews.services.candidates import candidate_refuse_if_erased
+from interviews.services.load import lock_weekly_limits, refuse_over_weekly_limit
 from questionbank.models import Question
 
 # --- shared by every loop write ----------------------------------------------------------------
@@ -104,7 +120,9 @@ def _template_quotas(template_id: int) -> tuple[LoopTemplate, list[LevelQuota]]:
     """The template and its quotas with their levels, in one query (a template always has
     quotas; the second query only tells an empty template from a missing one)."""
     quotas = list(
-        LevelQuota.objects.filter(template_id=template_id).select_related("template", "level")
+        LevelQuota.objects.filter(template_id=template_id).select_related(
+            "template__interviewer_pool", "level"
+        )
     )
     template = quotas[0].template if quotas else LoopTemplate.objects.filter(pk=template_id).first()
     if template is None:
@@ -117,9 +135,14 @@ def _template_quotas(template_id: int) -> tuple[LoopTemplate, list[LevelQuota]]:
 
 
 def _loop_request(
-    template: LoopTemplate, quotas: list[LevelQuota], interviewer_ids: Sequence[int], seed: int
+    template: LoopTemplate,
+    quotas: list[LevelQuota],
+    interviewer_ids: Sequence[int],
+    seed: int,
+    pool: PoolStaffing | None = None,
 ) -> LoopRequest:
     return LoopRequest(
+        pool=pool,
         level_quotas={q.level_id: q.count for q in quotas},
         level_order={q.level_id: q.level.order for q in quotas},
         session_count=template.session_count,
@@ -130,31 +153,68 @@ def _loop_request(
     )
 
 
+def _staff_from_pool(
+    *, template: LoopTemplate, candidate: Candidate, now
+) -> tuple[PoolStaffing, list[int]]:
+    """The template's pool as the generator sees it, read under the row locks of its members'
+    weekly limits (taken here, in user id order; held until commit), and the member ids."""
+    pool: InterviewerPool | None = template.interviewer_pool
+    if pool is None:
+        raise ApplicationError(
+            InterviewsErrorCode.INVALID_INTERVIEWERS,
+            f"Loop template {template.pk} names no interviewer pool; list the interviewers, or "
+            "give the template an interviewer_pool.",
+            {"interviewers": ["Required: the template names no interviewer pool."]},
+        )
+    limits = lock_weekly_limits(user_ids=PoolMember.objects.filter(pool=pool).values("user_id"))
+    staffing = pool_staffing(
+        pool=pool,
+        candidate_id=candidate.pk,
+        trainees_per_session=template.trainees_per_session,
+        weekly_limits=limits,
+        week=iso_week_bounds(now),
+    )
+    return staffing, [m.user for m in staffing.members]
+
+
 @transaction.atomic
 def loop_generate(
     *,
     actor: User,
     candidate_id: int,
     template_id: int,
-    interviewer_ids: Sequence[int],
+    interviewer_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    now: datetime | None = None,
 ) -> Loop:
-    """Generate a draft loop from a template for a candidate with a pool of interviewers.
+    """Generate a draft loop from a template for a candidate, with the named interviewers or,
+    without them, staffed from the template's interviewer pool.
 
-    Locks the candidate's row first (see `lock_candidate`), gathers the generator's inputs in a
-    fixed number of queries, runs `interviews.generator.generate_loop` and writes the plan.
-    Raises ApplicationError (400) naming whatever is short.
+    Locks the candidate's row first (see `lock_candidate`), then the weekly limits of everyone
+    who may be seated (`lock_weekly_limits`: two generations cannot both take someone's last
+    session of a week), gathers the generator's inputs in a fixed number of queries, runs
+    `interviews.generator.generate_loop` and writes the plan. The new sessions count in the week
+    of `now` (the loop's creation) until they are scheduled. Raises ApplicationError: 400 naming
+    whatever is short, 409 naming named interviewers who are at their weekly limit.
     """
+    now = now or timezone.now()
     template, quotas = _template_quotas(template_id)
     candidate = lock_candidate(candidate_id)
-    _check_interviewers(interviewer_ids)
+    pool = None
+    if interviewer_ids is None:
+        pool, candidates_ids = _staff_from_pool(template=template, candidate=candidate, now=now)
+    else:
+        _check_interviewers(interviewer_ids)
+        candidates_ids = list(interviewer_ids)
+        refuse_over_weekly_limit(
+            added={user_id: {iso_week_bounds(now)[0]: 1} for user_id in interviewer_ids},
+            limits=lock_weekly_limits(user_ids=interviewer_ids),
+        )
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
-    request = _loop_request(template, quotas, interviewer_ids, seed)
+    request = _loop_request(template, quotas, interviewer_ids or (), seed, pool)
     bank = bank_questions(level_slugs=[q.level_id for q in quotas if q.count > 0])
-    history = loop_history(
-        candidate_id=candidate.pk, interviewer_ids=interviewer_ids, now=timezone.now()
-    )
+    history = loop_history(candidate_id=candidate.pk, interviewer_ids=candidates_ids, now=now)
     try:
         plan = generate_loop(request, bank, history)
     except LoopInfeasible as exc:
@@ -169,8 +229,10 @@ def loop_generate(
         seed=seed,
         balance=plan.balance.as_dict(),
         created_by=actor,
+        created_at=now,
+        updated_at=now,
     )
-    _write_plan(loop, plan, quotas)
+    _write_plan(loop, plan, quotas, pool=pool, pool_id=template.interviewer_pool_id)
     audit_record(
         actor=actor,
         action="loop.generated",
@@ -180,8 +242,15 @@ def loop_generate(
     return loop
 
 
-def _write_plan(loop: Loop, plan: LoopPlan, quotas: list[LevelQuota]) -> None:
-    """Write the plan's sessions, seats and questions (three bulk inserts) and fill the loop's
+def _write_plan(
+    loop: Loop,
+    plan: LoopPlan,
+    quotas: list[LevelQuota],
+    *,
+    pool: PoolStaffing | None = None,
+    pool_id: int | None = None,
+) -> None:
+    """Write the plan's sessions, seats, trainees and questions (bulk inserts) and fill the loop's
     prefetch caches with them, in the order the loop selectors give them, so that the caller
     serializes the plan without reading it back. Each row's `question` is a stub carrying only
     its id and level."""
@@ -193,6 +262,18 @@ def _write_plan(loop: Loop, plan: LoopPlan, quotas: list[LevelQuota]) -> None:
         SessionInterviewer(session=row, loop=loop, interviewer_id=user_id, position=position)
         for row, planned in zip(sessions, plan.sessions, strict=True)
         for position, user_id in enumerate(planned.interviewers, start=1)
+    )
+    stage = {m.user: m.status for m in pool.members} if pool else {}
+    trainees = (
+        SessionTrainee.objects.bulk_create(
+            SessionTrainee(
+                session=row, loop=loop, trainee_id=user_id, pool_id=pool_id, stage=stage[user_id]
+            )
+            for row, planned in zip(sessions, plan.sessions, strict=True)
+            for user_id in planned.trainees
+        )
+        if any(planned.trainees for planned in plan.sessions)
+        else []
     )
     levels = {q.level_id: q.level for q in quotas}
     rows = SessionQuestion.objects.bulk_create(
@@ -210,6 +291,7 @@ def _write_plan(loop: Loop, plan: LoopPlan, quotas: list[LevelQuota]) -> None:
     for session in sessions:
         session._prefetched_objects_cache = {
             "session_interviewers": [s for s in seats if s.session_id == session.pk],
+            "session_trainees": [t for t in trainees if t.session_id == session.pk],
             "session_questions": [r for r in rows if r.session_id == session.pk],
         }
 
@@ -236,6 +318,7 @@ def loop_schedule(
             )
         for session_id, when in session_times.items():
             sessions[session_id].scheduled_at = when
+        _refuse_schedule_over_limits(loop, session_times)
         InterviewSession.objects.bulk_update([sessions[i] for i in session_times], ["scheduled_at"])
     loop.status = Loop.Status.SCHEDULED
     touch_loop(loop, "status")
@@ -246,6 +329,32 @@ def loop_schedule(
         changes={str(i): when.isoformat() for i, when in session_times.items()},
     )
     return loop
+
+
+def _refuse_schedule_over_limits(loop: Loop, session_times: Mapping[int, datetime]) -> None:
+    """409 naming whoever the new times would put over their weekly limit.
+
+    Takes the row locks of the weekly limits of everyone seated in the moved sessions (scoring
+    or trainee), so a generation or another scheduling for them waits; each moved session adds
+    one session to its new week for each of them (unless it already counted there)."""
+    seats = list(
+        SessionInterviewer.objects.filter(session_id__in=list(session_times)).values_list(
+            "session_id", "interviewer_id", "session__scheduled_at"
+        )
+    ) + list(
+        SessionTrainee.objects.filter(session_id__in=list(session_times)).values_list(
+            "session_id", "trainee_id", "session__scheduled_at"
+        )
+    )
+    limits = lock_weekly_limits(user_ids={user_id for _, user_id, _ in seats})
+    added: dict[int, dict[datetime, int]] = {}
+    for session_id, user_id, old_time in seats:
+        new_week = iso_week_bounds(session_times[session_id])[0]
+        old_week = iso_week_bounds(old_time or loop.created_at)[0]
+        if user_id in limits and new_week != old_week:
+            weeks = added.setdefault(user_id, {})
+            weeks[new_week] = weeks.get(new_week, 0) + 1
+    refuse_over_weekly_limit(added=added, limits=limits)
 
 
 @transaction.atomic
