@@ -12,6 +12,7 @@ from core.fields import (
     StrictEmailField,
     StrictIntegerField,
     StrictPrimaryKeyRelatedField,
+    StrictSlugField,
 )
 from interviews import permissions
 from interviews.models import (
@@ -105,19 +106,36 @@ class InterviewerPoolOutputSerializer(serializers.Serializer):
         return [competency.slug for competency in pool.competencies.all()]
 
 
-def _slugs_field(model, what: str) -> serializers.ListField:
+def _slugs_field(what: str) -> serializers.ListField:
     return serializers.ListField(
-        child=StrictPrimaryKeyRelatedField(queryset=model.objects.all()),
+        child=StrictSlugField(max_length=50),
         max_length=200,
         required=False,
         help_text=f"{what} slugs the pool covers; empty: any.",
     )
 
 
+def _known(model, slugs: list[str], where: str) -> list:
+    """The rows of `slugs` (each once, in order); a slug that names none is refused."""
+    rows = {row.slug: row for row in model.objects.filter(slug__in=slugs)}
+    unknown = [slug for slug in slugs if slug not in rows]
+    if unknown:
+        raise serializers.ValidationError(
+            f"No {model._meta.verbose_name} '{', '.join(unknown)}'; use slugs from {where}."
+        )
+    return list({slug: rows[slug] for slug in slugs}.values())
+
+
 class InterviewerPoolCreateInputSerializer(serializers.Serializer):
     name = StrictCharField(max_length=200)
-    levels = _slugs_field(Level, "Level")
-    competencies = _slugs_field(Competency, "Competency")
+    levels = _slugs_field("Level")
+    competencies = _slugs_field("Competency")
+
+    def validate_levels(self, value: list[str]) -> list[Level]:
+        return _known(Level, value, "GET /api/v1/levels/")
+
+    def validate_competencies(self, value: list[str]) -> list[Competency]:
+        return _known(Competency, value, "GET /api/v1/competencies/")
 
     def validate_name(self, value: str) -> str:
         pools = InterviewerPool.objects.filter(name=value)

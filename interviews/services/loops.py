@@ -385,7 +385,7 @@ def loop_decide(*, actor: User, loop: Loop, decision: str, note: str = "") -> Lo
     if loop.status != Loop.Status.COMPLETED:
         expected = SessionInterviewer.objects.filter(loop=loop).count()
         # scoring sits above interviews: read its rows through the reverse relation, by value.
-        submitted = loop.scorecards.filter(status="submitted").count()
+        submitted = loop.scorecards.filter(status="submitted", shadow=False).count()
         raise ApplicationError(
             InterviewsErrorCode.SCORECARDS_MISSING,
             f"The loop is {loop.status}: a decision needs every scorecard submitted, and "

@@ -1,7 +1,9 @@
 """Writes of scorecards: drafts, submission, amendments (API.md, Scoring).
 
 Rules, each refused with a 4xx that says what to change:
-- the author is the requesting user, who must be an interviewer of the session (SessionInterviewer);
+- the author is the requesting user, who must be an interviewer of the session (SessionInterviewer)
+  or one of its trainees (SessionTrainee: their scorecard is a shadow one, `shadow=True`, which
+  never counts toward the loop's completion, its decision or the statistics);
 - scorecards are written only while their loop is scheduled (amendments also once it completed);
 - every rated criterion belongs to a question of the session, is active, and is rated once;
 - submitting needs every active criterion of the session's questions rated and a recommendation;
@@ -32,7 +34,7 @@ from rest_framework import status
 from core.errors import ApplicationError, ErrorCode
 from core.roles import is_admin
 from core.services import audit_record
-from interviews.models import Candidate, InterviewSession, Loop, SessionInterviewer
+from interviews.models import Candidate, InterviewSession, Loop, SessionInterviewer, SessionTrainee
 from interviews.services.candidates import candidate_refuse_if_erased
 from questionbank.models import RubricCriterion
 from scoring.scorecards.models import (
@@ -90,6 +92,7 @@ class SessionForCreate:
     loop: Loop  # its pk and status only
     is_interviewer: bool
     rubric: SessionRubric
+    is_trainee: bool = False
 
     @property
     def loop_id(self) -> int:
@@ -110,12 +113,16 @@ def _session_for_create(
                 SessionInterviewer.objects.filter(
                     session_id=OuterRef("pk"), interviewer_id=interviewer.pk
                 )
-            )
+            ),
+            is_trainee=Exists(
+                SessionTrainee.objects.filter(session_id=OuterRef("pk"), trainee_id=interviewer.pk)
+            ),
         )
         .values_list(
             "loop_id",
             "loop__status",
             "is_interviewer",
+            "is_trainee",
             f"{criteria}__id",
             f"{criteria}__question_id",
             f"{criteria}__is_active",
@@ -130,10 +137,11 @@ def _session_for_create(
             question_of[criterion_id] = question_id
             if is_active:
                 active.add(criterion_id)
-    loop_id, loop_status, is_interviewer = rows[0][:3]
+    loop_id, loop_status, is_interviewer, is_trainee = rows[0][:4]
     return SessionForCreate(
         loop=Loop(pk=loop_id, status=loop_status),
         is_interviewer=is_interviewer,
+        is_trainee=is_trainee,
         rubric=SessionRubric(question_of=question_of, active=frozenset(active)),
     )
 
@@ -375,10 +383,10 @@ def _scorecard_create(
             status.HTTP_400_BAD_REQUEST,
             field="session",
         )
-    if not session.is_interviewer:
+    if not (session.is_interviewer or session.is_trainee):
         message = (
-            f"You are not an interviewer of session {session_id}; only its interviewers write "
-            "its scorecards."
+            f"You are not an interviewer of session {session_id}; only its interviewers (and "
+            "its trainees, as shadows) write its scorecards."
         )
         raise _refuse(
             ScorecardErrorCode.NOT_SESSION_INTERVIEWER,
@@ -400,6 +408,7 @@ def _scorecard_create(
         session_id=session_id,
         loop_id=session.loop_id,
         interviewer=interviewer,
+        shadow=session.is_trainee and not session.is_interviewer,
         status=Scorecard.Status.SUBMITTED if submit else Scorecard.Status.DRAFT,
         overall_recommendation=overall_recommendation,
         summary=summary,
