@@ -267,7 +267,7 @@ def _rating_rows(
     return rows
 
 
-def _lock_scheduled_loop(*, loop_id: int) -> None:
+def _lock_scheduled_loop(*, loop_id: int, allow_completed: bool = False) -> None:
     """Take the loop's row lock and check, under it, that the loop is still scheduled.
 
     Taken as late as possible (just before the completion check and the commit), so that the
@@ -276,7 +276,9 @@ def _lock_scheduled_loop(*, loop_id: int) -> None:
     loop_status = (
         Loop.objects.select_for_update().filter(pk=loop_id).values_list("status", flat=True).first()
     )
-    _check_loop_open(loop=Loop(pk=loop_id, status=loop_status), field="session")
+    _check_loop_open(
+        loop=Loop(pk=loop_id, status=loop_status), field="session", allow_completed=allow_completed
+    )
     _refuse_if_candidate_erased(loop_id=loop_id)
 
 
@@ -394,7 +396,9 @@ def _scorecard_create(
             status.HTTP_403_FORBIDDEN,
             field="session",
         )
-    _check_loop_open(loop=session.loop, field="session")
+    # A trainee's shadow scorecard may follow the loop's completion (it never gates it).
+    shadow = session.is_trainee and not session.is_interviewer
+    _check_loop_open(loop=session.loop, field="session", allow_completed=shadow)
     rubric = session.rubric
     _check_ratings(ratings=ratings, rubric=rubric, session_id=session_id)
     if submit:
@@ -408,7 +412,7 @@ def _scorecard_create(
         session_id=session_id,
         loop_id=session.loop_id,
         interviewer=interviewer,
-        shadow=session.is_trainee and not session.is_interviewer,
+        shadow=shadow,
         status=Scorecard.Status.SUBMITTED if submit else Scorecard.Status.DRAFT,
         overall_recommendation=overall_recommendation,
         summary=summary,
@@ -419,7 +423,7 @@ def _scorecard_create(
     scorecard.rating_rows = _rating_rows(scorecard=scorecard, ratings=ratings, rubric=rubric)
     if submit:
         # Submitting may complete the loop: lock it, then check (see the two helpers).
-        _lock_scheduled_loop(loop_id=session.loop_id)
+        _lock_scheduled_loop(loop_id=session.loop_id, allow_completed=shadow)
         _loop_complete_if_all_submitted(loop_id=session.loop_id)
     return scorecard
 
@@ -495,7 +499,7 @@ def scorecard_update(
             status.HTTP_409_CONFLICT,
             field="status",
         )
-    _check_loop_open(loop=scorecard.loop, field="session")
+    _check_loop_open(loop=scorecard.loop, field="session", allow_completed=scorecard.shadow)
     # A draft write takes no loop lock; the scorecard's row lock is the one the erasure shares.
     _refuse_if_candidate_erased(loop_id=scorecard.loop_id)
     if ratings is not None:
@@ -533,7 +537,7 @@ def scorecard_submit(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:
             status.HTTP_409_CONFLICT,
             field="status",
         )
-    _check_loop_open(loop=scorecard.loop, field="session")
+    _check_loop_open(loop=scorecard.loop, field="session", allow_completed=scorecard.shadow)
     _check_complete(
         rated=_rated_criteria(scorecard=scorecard),
         rubric=_session_rubric(session_id=scorecard.session_id),
@@ -545,7 +549,7 @@ def scorecard_submit(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:
     scorecard.updated_at = now
     scorecard.save(update_fields=["status", "submitted_at", "updated_at"])
     # Scorecard row first, then the loop row (see _scorecard_for_write).
-    _lock_scheduled_loop(loop_id=scorecard.loop_id)
+    _lock_scheduled_loop(loop_id=scorecard.loop_id, allow_completed=scorecard.shadow)
     _loop_complete_if_all_submitted(loop_id=scorecard.loop_id)
     return scorecard
 
