@@ -499,6 +499,24 @@ def staffable_members(pool: PoolStaffing, statuses: Iterable[str]) -> list[Staff
     )
 
 
+def pairing_shortlist(request: LoopRequest, interviewer_load: Mapping[int, int]) -> list[int]:
+    """The pool members who may take a scoring seat once ties are broken: the staffable
+    qualified members, fewest sessions in the week first, then fewest upcoming ones, up to the
+    seats needed and every member tied with the last of them. Only their question pairings can
+    change the plan (seats go to the least loaded first, pairings only arrange them), so the
+    service reads pairings for them alone. Sorted by user id."""
+    assert request.pool is not None
+    needed = request.session_count * request.interviewers_per_session
+    ranked = sorted(
+        ((m.week_load, interviewer_load.get(m.user, 0)), m.user)
+        for m in staffable_members(request.pool, [QUALIFIED])
+    )
+    if len(ranked) <= needed:
+        return sorted(user for _, user in ranked)
+    boundary = ranked[needed - 1][0]
+    return sorted(user for key, user in ranked if key <= boundary)
+
+
 def _coverage_miss(member: StaffMember | None, session: list[BankQuestion]) -> int:
     """How many of the session's levels and competencies the member's pools do not cover."""
     if member is None:

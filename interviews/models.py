@@ -231,7 +231,13 @@ class Loop(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["candidate", "status"])]
+        indexes = [
+            models.Index(fields=["candidate", "status"]),
+            # Weekly load (a session without a time counts in its loop's creation week) and
+            # upcoming load (draft and scheduled loops) are read from these.
+            models.Index(fields=["created_at"], name="loop_created_at"),
+            models.Index(fields=["status"], name="loop_status"),
+        ]
 
     def __str__(self) -> str:
         return f"Loop {self.pk} for {self.candidate_id}"
@@ -251,6 +257,8 @@ class InterviewSession(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["loop", "order"], name="session_unique_order"),
         ]
+        # Weekly load: the sessions scheduled in a week.
+        indexes = [models.Index(fields=["scheduled_at"], name="session_scheduled_at")]
 
 
 class SessionInterviewer(models.Model):

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -235,18 +236,53 @@ def interviewer_list(*, now: datetime) -> QuerySet[User]:
     )
 
 
-def week_loads(*, user_ids: Iterable[int] | QuerySet, start: datetime, end: datetime) -> dict:
+def _week_seats_sql(user_filter: str) -> str:
+    """Scoring and trainee seats of loops not cancelled that count in a week: scheduled in it,
+    or unscheduled in a loop created in it; grouped by user. Driven by the session's time and the
+    loop's creation (both indexed), so its cost follows the week's sessions, not the history or
+    the number of users asked about."""
+    seat_tables = (
+        (SessionInterviewer._meta.db_table, "interviewer_id"),
+        (SessionTrainee._meta.db_table, "trainee_id"),
+    )
+    session = InterviewSession._meta.db_table
+    loop = Loop._meta.db_table
+    parts = []
+    for table, user in seat_tables:
+        parts.append(
+            f"SELECT seat.{user} AS user_id FROM {session} s "
+            f"JOIN {table} seat ON seat.session_id = s.id JOIN {loop} l ON l.id = seat.loop_id "
+            "WHERE s.scheduled_at >= %(start)s AND s.scheduled_at < %(end)s "
+            "AND l.status <> %(cancelled)s"
+        )
+        parts.append(
+            f"SELECT seat.{user} AS user_id FROM {loop} l "
+            f"JOIN {table} seat ON seat.loop_id = l.id JOIN {session} s ON s.id = seat.session_id "
+            "WHERE l.created_at >= %(start)s AND l.created_at < %(end)s "
+            "AND s.scheduled_at IS NULL AND l.status <> %(cancelled)s"
+        )
+    return (
+        f"SELECT user_id, COUNT(*) FROM ({' UNION ALL '.join(parts)}) AS seats "
+        f"{user_filter} GROUP BY user_id"
+    )
+
+
+def week_loads(
+    *, start: datetime, end: datetime, user_ids: Iterable[int] | None = None
+) -> dict[int, int]:
     """{user id: sessions in the week [start, end)} (scoring and trainee seats of loops not
-    cancelled; see `week_q`) of the given users; absent means none. Two aggregated queries
-    whatever the number of users and weeks of history."""
-    if not isinstance(user_ids, QuerySet):
-        user_ids = list(user_ids)
-    loads: defaultdict[int, int] = defaultdict(int)
-    for model, field in ((SessionInterviewer, "interviewer_id"), (SessionTrainee, "trainee_id")):
-        rows = _seats_in_week(model, field, start, end).filter(**{f"{field}__in": user_ids})
-        for user_id, n in rows.values_list(field, "n"):
-            loads[user_id] += n
-    return dict(loads)
+    cancelled, see `week_q`), of `user_ids` or, with None, of everyone with a session that week;
+    absent means none. One aggregated query whatever the number of users and the history."""
+    params: dict = {"start": start, "end": end, "cancelled": Loop.Status.CANCELLED.value}
+    user_filter = ""
+    if user_ids is not None:
+        ids = sorted(set(user_ids))
+        if not ids:
+            return {}
+        user_filter = f"WHERE user_id IN ({', '.join(str(int(i)) for i in ids)})"
+    with connection.cursor() as cursor:
+        cursor.execute(_week_seats_sql(user_filter), params)
+        return dict(cursor.fetchall())
 
 
 # --- interviewer pools --------------------------------------------------------------------------
@@ -288,7 +324,7 @@ def pool_staffing(
 ) -> PoolStaffing:
     """What the generator needs to staff a loop from `pool`: its members who may interview
     (active, with an interviewer or hiring_manager role), each with their weekly limit (from
-    `weekly_limits`, read under the caller's row locks), their sessions in `week`, and the levels
+    `weekly_limits`), their sessions in `week`, and the levels
     and competencies of the pools they are qualified in; and who met the candidate in earlier
     loops that were not cancelled. Eight queries whatever the pool's size and history."""
     member_ids = PoolMember.objects.filter(
@@ -299,7 +335,7 @@ def pool_staffing(
             "user_id", "status"
         )
     )
-    loads = week_loads(user_ids=member_ids, start=week[0], end=week[1])
+    loads = week_loads(start=week[0], end=week[1])
     coverage = _qualified_coverage(member_ids)
     met = frozenset(
         SessionInterviewer.objects.filter(loop__candidate_id=candidate_id)
@@ -396,19 +432,21 @@ def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:
     ]
 
 
-def loop_history(
-    *, candidate_id: int, interviewer_ids: Iterable[int], now: datetime
-) -> LoopHistory:
-    """Questions the candidate met in non-cancelled loops, the interviewers' upcoming sessions
-    (draft or scheduled loops, unscheduled or in the future) and their question pairings.
-    Three queries whatever the bank's size."""
-    interviewer_ids = list(interviewer_ids)
-    asked = frozenset(
+def questions_asked_of(*, candidate_id: int) -> frozenset[int]:
+    """Questions the candidate met in loops that were not cancelled."""
+    return frozenset(
         SessionQuestion.objects.filter(loop__candidate_id=candidate_id)
         .exclude(loop__status=Loop.Status.CANCELLED)
         .values_list("question_id", flat=True)
     )
-    load = dict(
+
+
+def upcoming_loads(*, interviewer_ids: Iterable[int] | QuerySet, now: datetime) -> dict[int, int]:
+    """The interviewers' upcoming sessions: seats in draft or scheduled loops, unscheduled or
+    in the future. One aggregated query."""
+    if not isinstance(interviewer_ids, QuerySet):
+        interviewer_ids = list(interviewer_ids)
+    return dict(
         SessionInterviewer.objects.filter(
             interviewer_id__in=interviewer_ids, loop__status__in=UPCOMING_STATUSES
         )
@@ -417,17 +455,34 @@ def loop_history(
         .annotate(n=Count("id"))
         .values_list("interviewer_id", "n")
     )
-    pairings = {
+
+
+def question_pairings(*, interviewer_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """How often each of the interviewers asked each question, in loops not cancelled."""
+    return {
         (interviewer_id, question_id): n
         for interviewer_id, question_id, n in SessionQuestion.objects.filter(
-            session__session_interviewers__interviewer_id__in=interviewer_ids
+            session__session_interviewers__interviewer_id__in=list(interviewer_ids)
         )
         .exclude(loop__status=Loop.Status.CANCELLED)
         .values("session__session_interviewers__interviewer_id", "question_id")
         .annotate(n=Count("id"))
         .values_list("session__session_interviewers__interviewer_id", "question_id", "n")
     }
-    return LoopHistory(asked_of_candidate=asked, interviewer_load=load, pairings=pairings)
+
+
+def loop_history(
+    *, candidate_id: int, interviewer_ids: Iterable[int], now: datetime
+) -> LoopHistory:
+    """Questions the candidate met in non-cancelled loops, the interviewers' upcoming sessions
+    (draft or scheduled loops, unscheduled or in the future) and their question pairings.
+    Three queries whatever the bank's size."""
+    interviewer_ids = list(interviewer_ids)
+    return LoopHistory(
+        asked_of_candidate=questions_asked_of(candidate_id=candidate_id),
+        interviewer_load=upcoming_loads(interviewer_ids=interviewer_ids, now=now),
+        pairings=question_pairings(interviewer_ids=interviewer_ids),
+    )
 
 
 def swap_inputs(

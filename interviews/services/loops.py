@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -15,15 +16,18 @@ from core.errors import ApplicationError
 from core.services import audit_record
 from interviews.errors import InterviewsErrorCode
 from interviews.generator import (
+    LoopHistory,
     LoopInfeasible,
     LoopPlan,
     LoopRequest,
     PoolStaffing,
     generate_loop,
+    pairing_shortlist,
 )
 from interviews.models import (
     Candidate,
     InterviewerPool,
+    InterviewerProfile,
     InterviewSession,
     LevelQuota,
     Loop,
@@ -40,6 +44,10 @@ from interviews.selectors import (
     iso_week_bounds,
     loop_history,
     pool_staffing,
+    question_pairings,
+    questions_asked_of,
+    upcoming_loads,
+    week_loads,
 )
 from interviews.services.candidates import candidate_refuse_if_erased
 from interviews.services.load import lock_weekly_limits, refuse_over_weekly_limit
@@ -135,14 +143,9 @@ def _template_quotas(template_id: int) -> tuple[LoopTemplate, list[LevelQuota]]:
 
 
 def _loop_request(
-    template: LoopTemplate,
-    quotas: list[LevelQuota],
-    interviewer_ids: Sequence[int],
-    seed: int,
-    pool: PoolStaffing | None = None,
+    template: LoopTemplate, quotas: list[LevelQuota], interviewer_ids: Sequence[int], seed: int
 ) -> LoopRequest:
     return LoopRequest(
-        pool=pool,
         level_quotas={q.level_id: q.count for q in quotas},
         level_order={q.level_id: q.level.order for q in quotas},
         session_count=template.session_count,
@@ -153,20 +156,44 @@ def _loop_request(
     )
 
 
-def _staff_from_pool(
-    *, template: LoopTemplate, candidate: Candidate, now
-) -> tuple[PoolStaffing, list[int]]:
-    """The template's pool as the generator sees it, read under the row locks of its members'
-    weekly limits (taken here, in user id order; held until commit), and the member ids."""
-    pool: InterviewerPool | None = template.interviewer_pool
-    if pool is None:
+# A generation that finds, under the locks, that someone it seated reached their weekly limit in
+# the meantime plans again from the new loads; after this many tries it gives up with a 409.
+POOL_ATTEMPTS = 3
+
+
+class _WeekFilledMeanwhile(Exception):
+    """A concurrent generation or scheduling took the last session of someone's week after our
+    plan read the loads (raised under the row locks; the attempt is rolled back and retried)."""
+
+    def __init__(self, users: list[int]) -> None:
+        self.users = users
+        super().__init__(users)
+
+
+def _pool_of(template: LoopTemplate) -> InterviewerPool:
+    if template.interviewer_pool is None:
         raise ApplicationError(
             InterviewsErrorCode.INVALID_INTERVIEWERS,
             f"Loop template {template.pk} names no interviewer pool; list the interviewers, or "
             "give the template an interviewer_pool.",
             {"interviewers": ["Required: the template names no interviewer pool."]},
         )
-    limits = lock_weekly_limits(user_ids=PoolMember.objects.filter(pool=pool).values("user_id"))
+    return template.interviewer_pool
+
+
+def _pool_inputs(
+    *, request: LoopRequest, template: LoopTemplate, candidate: Candidate, now: datetime
+) -> tuple[LoopRequest, LoopHistory]:
+    """The pool as the generator sees it (read without locks: `_confirm_weekly_limits` checks
+    the plan's seats under them) and the history it needs: the members' upcoming loads, and
+    question pairings only for those who may take a scoring seat (`pairing_shortlist`)."""
+    pool = _pool_of(template)
+    members = PoolMember.objects.filter(pool=pool).values("user_id")
+    limits = dict(
+        InterviewerProfile.objects.filter(
+            user_id__in=members, weekly_limit__isnull=False
+        ).values_list("user_id", "weekly_limit")
+    )
     staffing = pool_staffing(
         pool=pool,
         candidate_id=candidate.pk,
@@ -174,10 +201,31 @@ def _staff_from_pool(
         weekly_limits=limits,
         week=iso_week_bounds(now),
     )
-    return staffing, [m.user for m in staffing.members]
+    request = dataclasses.replace(request, pool=staffing)
+    load = upcoming_loads(interviewer_ids=members, now=now)
+    history = LoopHistory(
+        asked_of_candidate=questions_asked_of(candidate_id=candidate.pk),
+        interviewer_load=load,
+        pairings=question_pairings(interviewer_ids=pairing_shortlist(request, load)),
+    )
+    return request, history
 
 
-@transaction.atomic
+def _confirm_weekly_limits(plan: LoopPlan, now: datetime) -> None:
+    """Lock the weekly limits of everyone the plan seats (in user id order) and check, under
+    the locks, that each still has room this week; raise _WeekFilledMeanwhile otherwise.
+
+    A concurrent write that wants one of them waits for our commit and then counts our seat, so
+    two generations never both take someone's last session of a week."""
+    seated = {u for s in plan.sessions for u in (*s.interviewers, *s.trainees)}
+    limits = lock_weekly_limits(user_ids=seated)
+    start, end = iso_week_bounds(now)
+    loads = week_loads(user_ids=limits, start=start, end=end)
+    full = sorted(u for u, limit in limits.items() if loads.get(u, 0) + 1 > limit)
+    if full:
+        raise _WeekFilledMeanwhile(full)
+
+
 def loop_generate(
     *,
     actor: User,
@@ -190,35 +238,72 @@ def loop_generate(
     """Generate a draft loop from a template for a candidate, with the named interviewers or,
     without them, staffed from the template's interviewer pool.
 
-    Locks the candidate's row first (see `lock_candidate`), then the weekly limits of everyone
-    who may be seated (`lock_weekly_limits`: two generations cannot both take someone's last
-    session of a week), gathers the generator's inputs in a fixed number of queries, runs
-    `interviews.generator.generate_loop` and writes the plan. The new sessions count in the week
-    of `now` (the loop's creation) until they are scheduled. Raises ApplicationError: 400 naming
-    whatever is short, 409 naming named interviewers who are at their weekly limit.
+    Each attempt is one transaction (`_loop_generate_attempt`). A pool-staffed attempt that
+    finds, under the row locks, that a concurrent write took someone's last session of the week
+    is rolled back and planned again from the new loads (at most POOL_ATTEMPTS times, then a
+    409). The new sessions count in the week of `now` (the loop's creation) until scheduled.
     """
     now = now or timezone.now()
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    filled: list[int] = []
+    for _ in range(POOL_ATTEMPTS):
+        try:
+            return _loop_generate_attempt(
+                actor=actor,
+                candidate_id=candidate_id,
+                template_id=template_id,
+                interviewer_ids=interviewer_ids,
+                seed=seed,
+                now=now,
+            )
+        except _WeekFilledMeanwhile as exc:
+            filled = exc.users
+    raise ApplicationError(
+        InterviewsErrorCode.WEEKLY_LIMIT_REACHED,
+        f"Other loops kept taking the last sessions of the week of user(s) "
+        f"{', '.join(map(str, filled))} while this one was planned; try again.",
+        {"interviewers": [f"User {u} reached their weekly limit meanwhile." for u in filled]},
+        status_code=status.HTTP_409_CONFLICT,
+    )
+
+
+@transaction.atomic
+def _loop_generate_attempt(
+    *,
+    actor: User,
+    candidate_id: int,
+    template_id: int,
+    interviewer_ids: Sequence[int] | None,
+    seed: int,
+    now: datetime,
+) -> Loop:
+    """One attempt of `loop_generate`: lock the candidate's row (see `lock_candidate`), gather
+    the generator's inputs in a fixed number of queries (whatever the pool's size and history),
+    run `interviews.generator.generate_loop`, check the weekly limits under row locks and write
+    the plan. Raises ApplicationError: 400 naming whatever is short, 409 naming named
+    interviewers at their weekly limit."""
     template, quotas = _template_quotas(template_id)
     candidate = lock_candidate(candidate_id)
-    pool = None
+    request = _loop_request(template, quotas, interviewer_ids or (), seed)
     if interviewer_ids is None:
-        pool, candidates_ids = _staff_from_pool(template=template, candidate=candidate, now=now)
+        request, history = _pool_inputs(
+            request=request, template=template, candidate=candidate, now=now
+        )
     else:
         _check_interviewers(interviewer_ids)
-        candidates_ids = list(interviewer_ids)
         refuse_over_weekly_limit(
             added={user_id: {iso_week_bounds(now)[0]: 1} for user_id in interviewer_ids},
             limits=lock_weekly_limits(user_ids=interviewer_ids),
         )
-    if seed is None:
-        seed = random.SystemRandom().randrange(2**31)
-    request = _loop_request(template, quotas, interviewer_ids or (), seed, pool)
+        history = loop_history(candidate_id=candidate.pk, interviewer_ids=interviewer_ids, now=now)
     bank = bank_questions(level_slugs=[q.level_id for q in quotas if q.count > 0])
-    history = loop_history(candidate_id=candidate.pk, interviewer_ids=candidates_ids, now=now)
     try:
         plan = generate_loop(request, bank, history)
     except LoopInfeasible as exc:
         raise infeasible_error(exc) from None
+    if request.pool is not None:
+        _confirm_weekly_limits(plan, now)
 
     # The generator's balance has the shape every reader expects; the check keeps it so.
     validate_loop_balance(plan.balance.as_dict())
@@ -232,7 +317,7 @@ def loop_generate(
         created_at=now,
         updated_at=now,
     )
-    _write_plan(loop, plan, quotas, pool=pool, pool_id=template.interviewer_pool_id)
+    _write_plan(loop, plan, quotas, pool=request.pool, pool_id=template.interviewer_pool_id)
     audit_record(
         actor=actor,
         action="loop.generated",
