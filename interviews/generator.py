@@ -499,22 +499,26 @@ def staffable_members(pool: PoolStaffing, statuses: Iterable[str]) -> list[Staff
     )
 
 
-def pairing_shortlist(request: LoopRequest, interviewer_load: Mapping[int, int]) -> list[int]:
-    """The pool members who may take a scoring seat once ties are broken: the staffable
-    qualified members, fewest sessions in the week first, then fewest upcoming ones, up to the
-    seats needed and every member tied with the last of them. Only their question pairings can
-    change the plan (seats go to the least loaded first, pairings only arrange them), so the
-    service reads pairings for them alone. Sorted by user id."""
+def _pool_tiebreak(request: LoopRequest, pool: Sequence[int]) -> dict[int, float]:
+    """Tiebreaks of a pool's qualified members, drawn from their own seeded stream (not the
+    questions'), so that who takes the scoring seats is known before the questions are picked
+    (`pool_seat_holders`)."""
+    rng = random.Random(f"{request.seed}:pool")
+    return {user_id: rng.random() for user_id in sorted(pool)}
+
+
+def pool_seat_holders(request: LoopRequest, interviewer_load: Mapping[int, int]) -> list[int]:
+    """Who takes the scoring seats of a pool-staffed loop (sorted by user id): the staffable
+    qualified members with the fewest sessions in the week, then the fewest upcoming ones, then
+    the seeded tiebreak; the questions only decide which seat each takes. The service reads
+    question pairings for them alone, whatever the pool's size."""
     assert request.pool is not None
+    pool = [m.user for m in staffable_members(request.pool, [QUALIFIED])]
+    tiebreak = _pool_tiebreak(request, pool)
+    week = {m.user: m.week_load for m in request.pool.members}
     needed = request.session_count * request.interviewers_per_session
-    ranked = sorted(
-        ((m.week_load, interviewer_load.get(m.user, 0)), m.user)
-        for m in staffable_members(request.pool, [QUALIFIED])
-    )
-    if len(ranked) <= needed:
-        return sorted(user for _, user in ranked)
-    boundary = ranked[needed - 1][0]
-    return sorted(user for key, user in ranked if key <= boundary)
+    ranked = sorted(pool, key=lambda u: (week[u], interviewer_load.get(u, 0), tiebreak[u]))
+    return sorted(ranked[:needed])
 
 
 def _coverage_miss(member: StaffMember | None, session: list[BankQuestion]) -> int:
@@ -685,7 +689,10 @@ def generate_loop(
 
     # Seeded tiebreaks, drawn in a fixed order (levels in order, questions by id, then the pool).
     tiebreak = {q.id: rng.random() for slug in levels for q in eligible[slug]}
-    interviewer_tiebreak = {user_id: rng.random() for user_id in pool}
+    if request.pool is None:
+        interviewer_tiebreak = {user_id: rng.random() for user_id in pool}
+    else:
+        interviewer_tiebreak = _pool_tiebreak(request, pool)
 
     covered: set[str] = set()
     picks: dict[str, list[BankQuestion]] = {}

@@ -22,7 +22,7 @@ from interviews.generator import (
     LoopRequest,
     PoolStaffing,
     generate_loop,
-    pairing_shortlist,
+    pool_seat_holders,
 )
 from interviews.models import (
     Candidate,
@@ -186,7 +186,7 @@ def _pool_inputs(
 ) -> tuple[LoopRequest, LoopHistory]:
     """The pool as the generator sees it (read without locks: `_confirm_weekly_limits` checks
     the plan's seats under them) and the history it needs: the members' upcoming loads, and
-    question pairings only for those who may take a scoring seat (`pairing_shortlist`)."""
+    question pairings only for those who take the scoring seats (`pool_seat_holders`)."""
     pool = _pool_of(template)
     members = PoolMember.objects.filter(pool=pool).values("user_id")
     limits = dict(
@@ -206,7 +206,7 @@ def _pool_inputs(
     history = LoopHistory(
         asked_of_candidate=questions_asked_of(candidate_id=candidate.pk),
         interviewer_load=load,
-        pairings=question_pairings(interviewer_ids=pairing_shortlist(request, load)),
+        pairings=question_pairings(interviewer_ids=pool_seat_holders(request, load)),
     )
     return request, history
 

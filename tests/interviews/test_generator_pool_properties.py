@@ -16,6 +16,7 @@ from interviews.generator import (
     PoolStaffing,
     StaffMember,
     generate_loop,
+    pool_seat_holders,
 )
 from tests.interviews.generator_rules import assert_hard_rules
 
@@ -145,6 +146,9 @@ def test_every_pool_rule_holds_or_the_400_names_who_is_short(scenario):
         history,
     )
     assert_pool_rules(plan, request)
+    # The service reads pairings only for these: they must be exactly who is seated.
+    seated_ids = sorted(u for s in plan.sessions for u in s.interviewers)
+    assert seated_ids == pool_seat_holders(request, history.interviewer_load)
     # Balance within the week: a member left out has at least the week load of everyone seated.
     seated = {u for s in plan.sessions for u in s.interviewers}
     left_out = [m for m in available if m.user not in seated]
