@@ -175,6 +175,7 @@ def main() -> None:
                 args=args,
                 client=client,
                 job=job,
+                named=(template, pool),
                 tag=tag,
                 analyze=analyze,
                 percentile=_percentile,
@@ -218,8 +219,10 @@ def _print(results: list[dict]) -> None:
         )
 
 
-def _pool_phases(*, args, client, job, tag: str, analyze, percentile) -> list[dict]:
-    """Pool staffing on the seed bank: the pools, the history, then one phase per pool size."""
+def _pool_phases(*, args, client, job, named, tag: str, analyze, percentile) -> list[dict]:
+    """Pool staffing on the seed bank: the pools, the history, then one phase per pool size,
+    and, for comparison on the same history, one with 8 named interviewers (`named`: the
+    template without a pool and their ids)."""
     import random
 
     from django.contrib.auth.models import Group, User
@@ -325,12 +328,13 @@ def _pool_phases(*, args, client, job, tag: str, analyze, percentile) -> list[di
     analyze()
 
     results = []
-    for size in sizes:
-        template = templates[size]
+    for size in [*sizes, 0]:
+        template = templates[size] if size else named[0]
+        extra = {} if size else {"interviewers": named[1]}
 
-        def generate_once(seed: int, template=template, size=size) -> tuple[float, int]:
+        def generate_once(seed: int, template=template, size=size, extra=extra):
             candidate = Candidate.objects.create(name=f"Bench pool candidate {size} {seed}")
-            body = {"candidate": candidate.pk, "template": template.pk, "seed": seed}
+            body = {"candidate": candidate.pk, "template": template.pk, "seed": seed, **extra}
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
                 response = client.post("/api/v1/loops/", body, content_type="application/json")
@@ -344,14 +348,14 @@ def _pool_phases(*, args, client, job, tag: str, analyze, percentile) -> list[di
         times = []
         for seed in range(args.runs):
             candidate = Candidate.objects.create(name=f"Bench pool candidate t{size} {seed}")
-            body = {"candidate": candidate.pk, "template": template.pk, "seed": seed}
+            body = {"candidate": candidate.pk, "template": template.pk, "seed": seed, **extra}
             started = time.perf_counter()
             response = client.post("/api/v1/loops/", body, content_type="application/json")
             times.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 201, response.content
         results.append(
             {
-                "label": f"seed bank, pool of {size:,}",
+                "label": f"seed bank, pool of {size:,}" if size else "seed bank, 8 named, history",
                 "bank": Question.objects.filter(is_active=True, level_id__in=list(QUOTAS)).count(),
                 "loops_before": Loop.objects.count() - args.runs,
                 "median": statistics.median(times),
