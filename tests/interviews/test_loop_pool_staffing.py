@@ -269,3 +269,38 @@ def test_week_of_a_session_is_its_time_or_else_its_loops_creation(
     )
     assert this_week == {user.pk: 1}
     assert next_week == {user.pk: 1}
+
+
+def test_staffing_costs_the_same_queries_whatever_the_pools_size(
+    hiring_manager, job, seed_bank, django_assert_max_num_queries
+):
+    from django.contrib.auth.models import Group
+
+    from interviews.services import loop_generate
+    from tests.factories import UserFactory
+
+    group = Group.objects.get(name="interviewer")
+    counts = []
+    for size in (4, 40):
+        pool = InterviewerPool.objects.create(name=f"Pool of {size}")
+        for n in range(size):
+            user = UserFactory(username=f"member_{size}_{n}")
+            user.groups.add(group)
+            PoolMember.objects.create(
+                pool=pool, user=user, status="shadow" if n == size - 1 else "qualified"
+            )
+            if n % 2:
+                InterviewerProfile.objects.create(user=user, weekly_limit=5)
+        template = make_template(job, QUOTAS, session_count=2, session_minutes=60)
+        template.interviewer_pool = pool
+        template.trainees_per_session = 1
+        template.save()
+        with django_assert_max_num_queries(40) as queries:
+            loop_generate(
+                actor=hiring_manager,
+                candidate_id=CandidateFactory().pk,
+                template_id=template.pk,
+                seed=1,
+            )
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
