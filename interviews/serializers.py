@@ -47,8 +47,8 @@ class InterviewerOutputSerializer(serializers.Serializer):
         help_text="Most sessions a week; null: no limit."
     )
     sessions_this_week = serializers.IntegerField(
-        help_text="Sessions in loops not cancelled, scheduled in the current ISO week (UTC), or "
-        "created that week while they have no time."
+        help_text="Sessions (scoring or trainee seats) in loops not cancelled, scheduled in the "
+        "current ISO week (UTC), or created that week while they have no time."
     )
 
     pools = serializers.SerializerMethodField(help_text="The pools the user is a member of.")
