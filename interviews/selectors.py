@@ -324,9 +324,10 @@ def pool_staffing(
 ) -> PoolStaffing:
     """What the generator needs to staff a loop from `pool`: its members who may interview
     (active, with an interviewer or hiring_manager role), each with their weekly limit (from
-    `weekly_limits`), their sessions in `week`, and the levels
-    and competencies of the pools they are qualified in; and who met the candidate in earlier
-    loops that were not cancelled. Eight queries whatever the pool's size and history."""
+    `weekly_limits`) and their sessions in `week`; and who met the candidate in earlier loops
+    that were not cancelled. Four queries whatever the pool's size and history. What the
+    members' pools cover is left unknown (None) here: only the scoring seats' holders need it
+    (`qualified_coverage`)."""
     member_ids = PoolMember.objects.filter(
         pool=pool, user__is_active=True, user_id__in=may_interview_user_ids()
     ).values("user_id")
@@ -336,7 +337,6 @@ def pool_staffing(
         )
     )
     loads = week_loads(start=week[0], end=week[1])
-    coverage = _qualified_coverage(member_ids)
     met = frozenset(
         SessionInterviewer.objects.filter(loop__candidate_id=candidate_id)
         .exclude(loop__status=Loop.Status.CANCELLED)
@@ -352,8 +352,6 @@ def pool_staffing(
             status=member_status,
             weekly_limit=weekly_limits.get(user_id),
             week_load=loads.get(user_id, 0),
-            levels=coverage.get(user_id, (None, None))[0],
-            competencies=coverage.get(user_id, (None, None))[1],
         )
         for user_id, member_status in rows
     )
@@ -365,14 +363,14 @@ def pool_staffing(
     )
 
 
-def _qualified_coverage(
-    member_ids: QuerySet,
+def qualified_coverage(
+    *, user_ids: Iterable[int]
 ) -> dict[int, tuple[frozenset[str] | None, frozenset[str] | None]]:
-    """{user: (levels, competencies)} covered by the pools each member is qualified in (None:
+    """{user: (levels, competencies)} covered by the pools each user is qualified in (None:
     any, when one of those pools names none). Three queries."""
     memberships = list(
         PoolMember.objects.filter(
-            user_id__in=member_ids, status=PoolMember.Status.QUALIFIED
+            user_id__in=list(user_ids), status=PoolMember.Status.QUALIFIED
         ).values_list("user_id", "pool_id")
     )
     pool_ids = {pool_id for _, pool_id in memberships}

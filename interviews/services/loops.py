@@ -44,6 +44,7 @@ from interviews.selectors import (
     iso_week_bounds,
     loop_history,
     pool_staffing,
+    qualified_coverage,
     question_pairings,
     questions_asked_of,
     upcoming_loads,
@@ -186,7 +187,8 @@ def _pool_inputs(
 ) -> tuple[LoopRequest, LoopHistory]:
     """The pool as the generator sees it (read without locks: `_confirm_weekly_limits` checks
     the plan's seats under them) and the history it needs: the members' upcoming loads, and
-    question pairings only for those who take the scoring seats (`pool_seat_holders`)."""
+    pool coverage and question pairings only for those who take the scoring seats
+    (`pool_seat_holders`). A fixed number of queries whatever the pool's size."""
     pool = _pool_of(template)
     members = PoolMember.objects.filter(pool=pool).values("user_id")
     limits = dict(
@@ -203,12 +205,25 @@ def _pool_inputs(
     )
     request = dataclasses.replace(request, pool=staffing)
     load = upcoming_loads(interviewer_ids=members, now=now)
+    # Who takes the scoring seats is known now; the questions only arrange them, by what their
+    # pools cover and how often they asked each question: read both for them alone.
+    holders = pool_seat_holders(request, load)
+    coverage = qualified_coverage(user_ids=holders)
+    staffing = dataclasses.replace(
+        staffing,
+        members=tuple(
+            dataclasses.replace(m, levels=coverage[m.user][0], competencies=coverage[m.user][1])
+            if m.user in coverage
+            else m
+            for m in staffing.members
+        ),
+    )
     history = LoopHistory(
         asked_of_candidate=questions_asked_of(candidate_id=candidate.pk),
         interviewer_load=load,
-        pairings=question_pairings(interviewer_ids=pool_seat_holders(request, load)),
+        pairings=question_pairings(interviewer_ids=holders),
     )
-    return request, history
+    return dataclasses.replace(request, pool=staffing), history
 
 
 def _confirm_weekly_limits(plan: LoopPlan, now: datetime) -> None:
