@@ -34,7 +34,9 @@ Soft goals, in priority order (a `balance.notes` entry for each one not met):
   (too few trainees is a note, not a failure: the loop can run without them).
 
 Deterministic: every tie is broken by `random.Random(seed)` draws taken in sorted orders, so the
-same inputs and seed give the same plan.
+same inputs and seed give the same plan. (A pool's qualified members draw from their own stream,
+`random.Random(f"{seed}:pool")`, so who takes the scoring seats is known before the questions are
+picked: `pool_seat_holders`.)
 """
 
 from __future__ import annotations
