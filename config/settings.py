@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "CalibrationReportStatusEnum": "scoring.reports.models.CalibrationReport.Status",
         "RecommendationEnum": "scoring.scorecards.models.Recommendation",
         "LoopDecisionEnum": "interviews.models.Loop.Decision",
+        "PoolMemberStatusEnum": "interviews.models.PoolMember.Status",
     },
 }
 

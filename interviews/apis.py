@@ -18,12 +18,23 @@ from core.roles import Role
 from interviews import permissions, selectors, services
 from interviews.calendar import sessions_calendar
 from interviews.filters import InterviewerFilter, LoopFilter, LoopTemplateFilter, MySessionFilter
-from interviews.models import Candidate, InterviewSession, Job, JobTeamMember, Loop, LoopTemplate
+from interviews.models import (
+    Candidate,
+    InterviewerPool,
+    InterviewSession,
+    Job,
+    JobTeamMember,
+    Loop,
+    LoopTemplate,
+)
 from interviews.serializers import (
     CandidateCreateInputSerializer,
     CandidateOutputSerializer,
     CandidateUpdateInputSerializer,
     InterviewerOutputSerializer,
+    InterviewerPoolCreateInputSerializer,
+    InterviewerPoolOutputSerializer,
+    InterviewerPoolUpdateInputSerializer,
     InterviewerUpdateInputSerializer,
     JobCreateInputSerializer,
     JobOutputSerializer,
@@ -39,6 +50,7 @@ from interviews.serializers import (
     LoopTemplateOutputSerializer,
     LoopTemplateUpdateInputSerializer,
     MySessionOutputSerializer,
+    PoolMemberAddInputSerializer,
 )
 
 ALL_ROLES = (Role.HIRING_MANAGER, Role.INTERVIEWER, Role.RECRUITER)
@@ -117,6 +129,107 @@ class InterviewerDetailApi(InterviewerApi):
             weekly_limit=_valid(InterviewerUpdateInputSerializer, request)["weekly_limit"],
         )
         return Response(InterviewerOutputSerializer(self.get_object()).data)
+
+
+# --- interviewer pools -------------------------------------------------------------------------
+
+
+class InterviewerPoolApi(generics.GenericAPIView):
+    """Interviewer pools: read by everyone but interviewers (hiring managers, recruiters,
+    admins), changed by hiring managers and admins. Pools belong to the organisation, not to
+    one job: global roles decide."""
+
+    serializer_class = InterviewerPoolOutputSerializer
+    permission_classes = [RolePermission]
+    read_roles = (Role.HIRING_MANAGER, Role.RECRUITER)
+    write_roles = (Role.HIRING_MANAGER,)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return InterviewerPool.objects.none()
+        return selectors.interviewer_pool_list()
+
+    def get_object(self) -> InterviewerPool:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def output(self, pool_id: int, status_code: int = status.HTTP_200_OK) -> Response:
+        pool = selectors.interviewer_pool_list().get(pk=pool_id)
+        return Response(InterviewerPoolOutputSerializer(pool).data, status=status_code)
+
+
+class InterviewerPoolListCreateApi(InterviewerPoolApi):
+    @extend_schema(responses={200: InterviewerPoolOutputSerializer(many=True)})
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(InterviewerPoolOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=InterviewerPoolCreateInputSerializer,
+        responses={201: InterviewerPoolOutputSerializer},
+    )
+    @idempotent
+    def post(self, request):
+        pool = services.interviewer_pool_create(
+            actor=request.user, **_valid(InterviewerPoolCreateInputSerializer, request)
+        )
+        return self.output(pool.pk, status.HTTP_201_CREATED)
+
+
+class InterviewerPoolDetailApi(InterviewerPoolApi):
+    @extend_schema(responses={200: InterviewerPoolOutputSerializer})
+    def get(self, request, pk: int):
+        return Response(InterviewerPoolOutputSerializer(self.get_object()).data)
+
+    @extend_schema(
+        request=InterviewerPoolUpdateInputSerializer,
+        responses={200: InterviewerPoolOutputSerializer},
+    )
+    def patch(self, request, pk: int):
+        pool = self.get_object()
+        changes = _valid(InterviewerPoolUpdateInputSerializer, request, pool=pool)
+        services.interviewer_pool_update(actor=request.user, pool=pool, changes=changes)
+        return self.output(pool.pk)
+
+
+class InterviewerPoolMemberAddApi(InterviewerPoolApi):
+    @extend_schema(
+        request=PoolMemberAddInputSerializer,
+        responses={
+            201: InterviewerPoolOutputSerializer,
+            409: OpenApiResponse(description="The user is already in the pool."),
+        },
+        description="Add a member (a new trainee starts as a shadow); answers with the pool.",
+    )
+    def post(self, request, pk: int):
+        pool = self.get_object()
+        body = _valid(PoolMemberAddInputSerializer, request)
+        services.pool_member_add(
+            actor=request.user, pool=pool, user=body["user"], status_=body["status"]
+        )
+        return self.output(pool.pk, status.HTTP_201_CREATED)
+
+
+class InterviewerPoolMemberApi(InterviewerPoolApi):
+    @extend_schema(responses={204: OpenApiResponse(description="Taken off the pool.")})
+    def delete(self, request, pk: int, user: int):
+        services.pool_member_remove(actor=request.user, pool=self.get_object(), user_id=user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InterviewerPoolMemberPromoteApi(InterviewerPoolApi):
+    @extend_schema(
+        request=None,
+        responses={
+            200: InterviewerPoolOutputSerializer,
+            409: OpenApiResponse(description="The member is already qualified."),
+        },
+        description="Move a trainee one step: shadow -> reverse_shadow -> qualified; answers "
+        "with the pool.",
+    )
+    def post(self, request, pk: int, user: int):
+        pool = self.get_object()
+        services.pool_member_promote(actor=request.user, pool=pool, user_id=user)
+        return self.output(pool.pk)
 
 
 # --- jobs --------------------------------------------------------------------------------------
@@ -383,11 +496,16 @@ class LoopListCreateApi(LoopApi):
 
     @extend_schema(
         request=LoopGenerateInputSerializer,
-        responses={201: LoopOutputSerializer},
+        responses={
+            201: LoopOutputSerializer,
+            409: OpenApiResponse(description="A named interviewer is at their weekly limit."),
+        },
         description=(
-            "Generate a draft loop. A request that cannot be met is a 400 whose `fields` name the "
-            "short level (`level_quotas.<slug>`), the missing interviewers (`interviewers`) or "
-            "the overflowing session (`sessions.<order>`)."
+            "Generate a draft loop, with the named `interviewers` or, without them, staffed from "
+            "the template's interviewer pool. A request that cannot be met is a 400 whose "
+            "`fields` name the short level (`level_quotas.<slug>`), the missing interviewers "
+            "(`interviewers`: who is short) or the overflowing session (`sessions.<order>`); "
+            "named interviewers at their weekly limit are a 409 naming them."
         ),
     )
     @idempotent
@@ -405,7 +523,7 @@ class LoopListCreateApi(LoopApi):
             actor=request.user,
             candidate_id=body["candidate"],
             template_id=body["template"],
-            interviewer_ids=body["interviewers"],
+            interviewer_ids=body.get("interviewers"),
             seed=body.get("seed"),
         )
         # The service hands back the loop with its sessions, seats and questions in place, and
@@ -447,7 +565,16 @@ class LoopSwapApi(LoopApi):
 class LoopScheduleApi(LoopApi):
     object_rules = {"POST": permissions.PLAN}
 
-    @extend_schema(request=LoopScheduleInputSerializer, responses={200: LoopOutputSerializer})
+    @extend_schema(
+        request=LoopScheduleInputSerializer,
+        responses={
+            200: LoopOutputSerializer,
+            409: OpenApiResponse(
+                description="The loop is not a draft, or a time would put someone over their "
+                "weekly limit."
+            ),
+        },
+    )
     def post(self, request, pk: int):
         body = _valid(LoopScheduleInputSerializer, request)
         services.loop_schedule(

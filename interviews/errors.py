@@ -17,3 +17,7 @@ class InterviewsErrorCode(enum.StrEnum):
     INVALID_TEAM_MEMBER = "invalid_team_member"
     TEAM_HIRING_MANAGER = "team_hiring_manager"
     CANDIDATE_ERASED = "candidate_erased"
+    WEEKLY_LIMIT_REACHED = "weekly_limit_reached"
+    INVALID_POOL = "invalid_pool"
+    POOL_MEMBER_EXISTS = "pool_member_exists"
+    ALREADY_QUALIFIED = "already_qualified"

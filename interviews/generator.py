@@ -12,6 +12,13 @@ Hard rules (a plan that breaks one is never returned; `LoopInfeasible` names wha
   - no question the candidate met in an earlier loop that was not cancelled;
   - every session has at least one question, and its questions fit its minutes;
   - `interviewers_per_session` interviewers in every session, each in one session of the loop.
+  With a pool (`LoopRequest.pool`, a template's `interviewer_pool`), also:
+  - scoring seats go to the pool's qualified members only, trainee seats to its members in
+    training (shadow, reverse_shadow), at most `trainees_per_session` per session;
+  - nobody sits twice in the loop (scoring or trainee), nor with a candidate they met in an
+    earlier loop that was not cancelled;
+  - nobody goes over their `weekly_limit`: every new seat counts in the week the new loop's
+    sessions count in (its creation week while they have no time), on top of `week_load`.
 
 Soft goals, in priority order (a `balance.notes` entry for each one not met):
   1. least-asked questions first at every level, so exposure evens out across the bank;
@@ -21,9 +28,15 @@ Soft goals, in priority order (a `balance.notes` entry for each one not met):
   5. interviewer-question pairings rotated: each session goes to the interviewers who have asked
      its questions least often, so that over many loops interviewers share questions and
      candidates (what lets calibration separate a harsh interviewer from a hard question).
+  With a pool, before 4: the fewest sessions in the week concerned (so loads even out within a
+  week: among those below their limit, counts differ by at most one), and before 5: each session
+  to members whose pools cover its levels and competencies; a trainee in every session asked for
+  (too few trainees is a note, not a failure: the loop can run without them).
 
 Deterministic: every tie is broken by `random.Random(seed)` draws taken in sorted orders, so the
-same inputs and seed give the same plan.
+same inputs and seed give the same plan. (A pool's qualified members draw from their own stream,
+`random.Random(f"{seed}:pool")`, so who takes the scoring seats is known before the questions are
+picked: `pool_seat_holders`.)
 """
 
 from __future__ import annotations
@@ -49,6 +62,42 @@ class BankQuestion:
 
 
 @dataclass(frozen=True)
+class StaffMember:
+    """A member of the pool that staffs the loop.
+
+    `week_load` counts the sessions (scoring and trainee seats of loops not cancelled) already in
+    the week the new loop's sessions count in; `levels` and `competencies` are what the pools the
+    member is qualified in cover (None: any)."""
+
+    user: int
+    status: str  # "shadow", "reverse_shadow" or "qualified"
+    weekly_limit: int | None = None
+    week_load: int = 0
+    levels: frozenset[str] | None = None
+    competencies: frozenset[str] | None = None
+
+    @property
+    def has_room(self) -> bool:
+        """Whether one more session this week keeps the member within their limit."""
+        return self.weekly_limit is None or self.week_load + 1 <= self.weekly_limit
+
+
+QUALIFIED = "qualified"
+IN_TRAINING = frozenset({"shadow", "reverse_shadow"})
+
+
+@dataclass(frozen=True)
+class PoolStaffing:
+    """The pool a loop is staffed from, and who met the candidate in earlier loops (not
+    cancelled; scoring or trainee seats)."""
+
+    name: str
+    members: tuple[StaffMember, ...]
+    trainees_per_session: int = 0
+    met_candidate: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
 class LoopRequest:
     level_quotas: Mapping[str, int]
     level_order: Mapping[str, int]
@@ -57,6 +106,8 @@ class LoopRequest:
     interviewers_per_session: int
     interviewer_ids: Sequence[int]
     seed: int
+    # Staff from a pool instead of `interviewer_ids` (which are then ignored).
+    pool: PoolStaffing | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +134,7 @@ class PlannedSession:
     interviewers: tuple[int, ...]
     duration_minutes: int
     questions: tuple[PlannedQuestion, ...]
+    trainees: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -380,7 +432,10 @@ def _supply_shortages(
     request, the pool and the bank leave short (empty: the hard rules can be met)."""
     shortages = _quota_shortages(request.level_quotas, request.session_count)
     needed = request.session_count * request.interviewers_per_session
-    if len(pool) < needed:
+    if request.pool is not None:
+        if len(pool) < needed:
+            shortages["interviewers"] = [_pool_shortage(request, len(pool))]
+    elif len(pool) < needed:
         shortages.setdefault("interviewers", []).append(
             f"{request.session_count} session(s) with {request.interviewers_per_session} "
             f"interviewer(s) each need {needed} different interviewers; {len(pool)} given, "
@@ -406,45 +461,153 @@ def _supply_shortages(
     return eligible, shortages
 
 
+def _pool_shortage(request: LoopRequest, available: int) -> str:
+    """Who is short when a pool cannot fill every scoring seat: how many are needed and why each
+    other member of the pool is out."""
+    assert request.pool is not None
+    pool = request.pool
+    needed = request.session_count * request.interviewers_per_session
+    qualified = [m for m in pool.members if m.status == QUALIFIED]
+    met = sorted(m.user for m in qualified if m.user in pool.met_candidate)
+    full = sorted(m.user for m in qualified if m.user not in pool.met_candidate and not m.has_room)
+    training = sorted(m.user for m in pool.members if m.status != QUALIFIED)
+    sentence = (
+        f"Pool '{pool.name}' cannot staff {request.session_count} session(s) with "
+        f"{request.interviewers_per_session} interviewer(s) each: {needed} qualified members "
+        f"needed, {available} available, {needed - available} short."
+    )
+    reasons = [
+        (full, "at their weekly limit"),
+        (met, "already met this candidate"),
+        (training, "still in training"),
+    ]
+    for users, why in reasons:
+        if users:
+            sentence += f" User(s) {', '.join(map(str, users))} {why}."
+    return sentence + " Qualify or add members, raise a weekly limit, or use fewer seats."
+
+
+def staffable_members(pool: PoolStaffing, statuses: Iterable[str]) -> list[StaffMember]:
+    """The pool's members of these statuses who may take a seat in the new loop: they have
+    room in the week and have not met the candidate. Sorted by user id."""
+    wanted = set(statuses)
+    return sorted(
+        (
+            m
+            for m in pool.members
+            if m.status in wanted and m.has_room and m.user not in pool.met_candidate
+        ),
+        key=lambda m: m.user,
+    )
+
+
+def _pool_tiebreak(request: LoopRequest, pool: Sequence[int]) -> dict[int, float]:
+    """Tiebreaks of a pool's qualified members, drawn from their own seeded stream (not the
+    questions'), so that who takes the scoring seats is known before the questions are picked
+    (`pool_seat_holders`)."""
+    rng = random.Random(f"{request.seed}:pool")
+    return {user_id: rng.random() for user_id in sorted(pool)}
+
+
+def pool_seat_holders(request: LoopRequest, interviewer_load: Mapping[int, int]) -> list[int]:
+    """Who takes the scoring seats of a pool-staffed loop (sorted by user id): the staffable
+    qualified members with the fewest sessions in the week, then the fewest upcoming ones, then
+    the seeded tiebreak; the questions only decide which seat each takes. The service reads
+    question pairings for them alone, whatever the pool's size."""
+    assert request.pool is not None
+    pool = [m.user for m in staffable_members(request.pool, [QUALIFIED])]
+    tiebreak = _pool_tiebreak(request, pool)
+    week = {m.user: m.week_load for m in request.pool.members}
+    needed = request.session_count * request.interviewers_per_session
+    ranked = sorted(pool, key=lambda u: (week[u], interviewer_load.get(u, 0), tiebreak[u]))
+    return sorted(ranked[:needed])
+
+
+def _coverage_miss(member: StaffMember | None, session: list[BankQuestion]) -> int:
+    """How many of the session's levels and competencies the member's pools do not cover."""
+    if member is None:
+        return 0
+    miss = 0
+    if member.levels is not None:
+        miss += len({q.level for q in session} - member.levels)
+    if member.competencies is not None:
+        miss += len(frozenset().union(*(q.competencies for q in session)) - member.competencies)
+    return miss
+
+
+@dataclass(frozen=True)
+class Seating:
+    seats: list[tuple[int, ...]]
+    repeated_pairings: int
+    outside_coverage: int
+
+
 def _seat_interviewers(
     sessions: list[list[BankQuestion]],
     pool: list[int],
     request: LoopRequest,
     history: LoopHistory,
     tiebreak: Mapping[int, float],
-) -> tuple[list[tuple[int, ...]], int]:
-    """The least loaded of the pool, then each session's seats to those who have asked its
-    questions least often (pairings rotate over many loops). Returns (seats per session, how
-    many interviewer-question pairings repeat earlier loops)."""
+) -> Seating:
+    """The least loaded of the pool (with a pool: fewest sessions in the week first), then each
+    session's seats to those whose pools cover it and who have asked its questions least often
+    (pairings rotate over many loops)."""
     load = history.interviewer_load
+    members = {m.user: m for m in request.pool.members} if request.pool else {}
+    week_load = {user: m.week_load for user, m in members.items()}
     needed = request.session_count * request.interviewers_per_session
-    free = sorted(pool, key=lambda u: (load.get(u, 0), tiebreak[u]))[:needed]
+    free = sorted(pool, key=lambda u: (week_load.get(u, 0), load.get(u, 0), tiebreak[u]))
+    free = free[:needed]
     seats: list[tuple[int, ...]] = []
-    repeated_pairings = 0
+    repeated_pairings = outside_coverage = 0
     for session in sessions:
         seated: list[int] = []
         for _ in range(request.interviewers_per_session):
 
-            def pairing_cost(user_id: int, session: list[BankQuestion] = session) -> int:
-                return sum(history.pairings.get((user_id, q.id), 0) for q in session)
+            def seat_cost(user_id: int, session: list[BankQuestion] = session) -> tuple:
+                pairing = sum(history.pairings.get((user_id, q.id), 0) for q in session)
+                miss = _coverage_miss(members.get(user_id), session)
+                return (miss, pairing, load.get(user_id, 0), tiebreak[user_id])
 
-            best = min(free, key=lambda u: (pairing_cost(u), load.get(u, 0), tiebreak[u]))
+            best = min(free, key=seat_cost)
             free.remove(best)
             seated.append(best)
             repeated_pairings += sum(
                 1 for q in session if history.pairings.get((best, q.id), 0) > 0
             )
+            outside_coverage += _coverage_miss(members.get(best), session) > 0
         seats.append(tuple(seated))
-    return seats, repeated_pairings
+    return Seating(seats, repeated_pairings, outside_coverage)
+
+
+def _seat_trainees(
+    session_count: int, pool: PoolStaffing, load: Mapping[int, int], rng: random.Random
+) -> list[tuple[int, ...]]:
+    """One trainee per session when asked (`trainees_per_session`), the least loaded in the
+    week first, each in one session. Sessions past the last trainee get none."""
+    candidates = staffable_members(pool, IN_TRAINING)
+    tiebreak = {m.user: rng.random() for m in candidates}
+    order = [
+        m.user
+        for m in sorted(
+            candidates, key=lambda m: (m.week_load, load.get(m.user, 0), tiebreak[m.user])
+        )
+    ]
+    per_session = pool.trainees_per_session
+    return [tuple(order[i * per_session : (i + 1) * per_session]) for i in range(session_count)]
 
 
 def _planned_sessions(
-    sessions: list[list[BankQuestion]], seats: list[tuple[int, ...]], session_minutes: int
+    sessions: list[list[BankQuestion]],
+    seats: list[tuple[int, ...]],
+    trainees: list[tuple[int, ...]],
+    session_minutes: int,
 ) -> tuple[PlannedSession, ...]:
     return tuple(
         PlannedSession(
             order=index,
             interviewers=seats[index - 1],
+            trainees=trainees[index - 1],
             duration_minutes=session_minutes,
             questions=tuple(
                 PlannedQuestion(
@@ -468,6 +631,8 @@ def _plan_notes(
     mixed: bool,
     uncovered: list[str],
     repeated_pairings: int,
+    outside_coverage: int = 0,
+    missing_trainees: int = 0,
 ) -> list[str]:
     """One sentence per soft goal the plan does not meet, in the goals' order."""
     notes: list[str] = []
@@ -491,10 +656,20 @@ def _plan_notes(
             f"{len(uncovered)} competenc{'y' if len(uncovered) == 1 else 'ies'} of these levels "
             f"not covered within the quotas: {', '.join(uncovered)}."
         )
+    if outside_coverage:
+        notes.append(
+            f"{outside_coverage} seat(s) go to interviewers whose pools do not cover every level "
+            "and competency of their session; the pool had no better fit."
+        )
     if repeated_pairings:
         notes.append(
             f"{repeated_pairings} interviewer-question pairing(s) repeat earlier loops; the pool "
             "had no fresher arrangement."
+        )
+    if missing_trainees:
+        notes.append(
+            f"{missing_trainees} trainee seat(s) left empty: too few trainees of the pool have "
+            "room this week and have not met the candidate."
         )
     return notes
 
@@ -506,14 +681,20 @@ def generate_loop(
     rng = random.Random(request.seed)
     quotas = {slug: n for slug, n in request.level_quotas.items() if n > 0}
     levels = _levels_in_order(quotas, request.level_order)
-    pool = sorted(set(request.interviewer_ids))
+    if request.pool is None:
+        pool = sorted(set(request.interviewer_ids))
+    else:
+        pool = [m.user for m in staffable_members(request.pool, [QUALIFIED])]
     eligible, shortages = _supply_shortages(request, quotas, levels, pool, bank, history)
     if shortages:
         raise LoopInfeasible(shortages)
 
     # Seeded tiebreaks, drawn in a fixed order (levels in order, questions by id, then the pool).
     tiebreak = {q.id: rng.random() for slug in levels for q in eligible[slug]}
-    interviewer_tiebreak = {user_id: rng.random() for user_id in pool}
+    if request.pool is None:
+        interviewer_tiebreak = {user_id: rng.random() for user_id in pool}
+    else:
+        interviewer_tiebreak = _pool_tiebreak(request, pool)
 
     covered: set[str] = set()
     picks: dict[str, list[BankQuestion]] = {}
@@ -529,9 +710,15 @@ def generate_loop(
         return (request.level_order.get(q.level, 0), q.level, q.estimated_minutes, q.id)
 
     sessions = [sorted(session, key=level_key) for session in sessions]
-    seats, repeated_pairings = _seat_interviewers(
-        sessions, pool, request, history, interviewer_tiebreak
-    )
+    seating = _seat_interviewers(sessions, pool, request, history, interviewer_tiebreak)
+    trainees: list[tuple[int, ...]] = [() for _ in sessions]
+    missing_trainees = 0
+    if request.pool is not None and request.pool.trainees_per_session:
+        # Drawn after the pool's tiebreaks: plans without trainees keep their draws.
+        trainees = _seat_trainees(len(sessions), request.pool, history.interviewer_load, rng)
+        missing_trainees = sum(
+            request.pool.trainees_per_session - len(seated) for seated in trainees
+        )
     available = set().union(*(q.competencies for slug in levels for q in eligible[slug]))
     notes = _plan_notes(
         traded=traded,
@@ -539,14 +726,16 @@ def generate_loop(
         sessions=sessions,
         mixed=mixed,
         uncovered=sorted(available - covered),
-        repeated_pairings=repeated_pairings,
+        repeated_pairings=seating.repeated_pairings,
+        outside_coverage=seating.outside_coverage,
+        missing_trainees=missing_trainees,
     )
     balance = LoopBalance(
         per_level={slug: quotas[slug] for slug in levels},
         competencies_covered=sorted(covered),
         notes=notes,
     )
-    planned = _planned_sessions(sessions, seats, request.session_minutes)
+    planned = _planned_sessions(sessions, seating.seats, trainees, request.session_minutes)
     return LoopPlan(seed=request.seed, sessions=planned, balance=balance)
 
 

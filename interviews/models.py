@@ -147,6 +147,16 @@ class LoopTemplate(models.Model):
     session_count = models.PositiveSmallIntegerField()
     session_minutes = models.PositiveSmallIntegerField()
     interviewers_per_session = models.PositiveSmallIntegerField(default=1)
+    # Loops generated without named interviewers are staffed from this pool (API.md additions,
+    # Interviewer pools): its qualified members score, its trainees shadow.
+    interviewer_pool = models.ForeignKey(
+        "InterviewerPool",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="loop_templates",
+    )
+    trainees_per_session = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -155,6 +165,10 @@ class LoopTemplate(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(trainees_per_session__gte=0) & Q(trainees_per_session__lte=1),
+                name="template_trainees_per_session_0_1",
+            ),
             models.CheckConstraint(
                 condition=Q(session_count__gte=1) & Q(session_count__lte=20),
                 name="template_session_count_1_20",
@@ -217,7 +231,13 @@ class Loop(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["candidate", "status"])]
+        indexes = [
+            models.Index(fields=["candidate", "status"]),
+            # Weekly load (a session without a time counts in its loop's creation week) and
+            # upcoming load (draft and scheduled loops) are read from these.
+            models.Index(fields=["created_at"], name="loop_created_at"),
+            models.Index(fields=["status"], name="loop_status"),
+        ]
 
     def __str__(self) -> str:
         return f"Loop {self.pk} for {self.candidate_id}"
@@ -237,6 +257,8 @@ class InterviewSession(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["loop", "order"], name="session_unique_order"),
         ]
+        # Weekly load: the sessions scheduled in a week.
+        indexes = [models.Index(fields=["scheduled_at"], name="session_scheduled_at")]
 
 
 class SessionInterviewer(models.Model):
@@ -314,3 +336,81 @@ class InterviewerProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Interviewer profile of {self.user_id}"
+
+
+class InterviewerPool(models.Model):
+    """Interviewers trained for the same kind of session: the levels and competencies it covers
+    (none: any), and its members with their training status (API.md additions, Interviewer
+    pools). A template that names a pool is staffed from it by the generator."""
+
+    name = models.CharField(max_length=200, unique=True)
+    levels = models.ManyToManyField("questionbank.Level", blank=True, related_name="+")
+    competencies = models.ManyToManyField("questionbank.Competency", blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PoolMember(models.Model):
+    """A user's place in a pool. Training goes shadow -> reverse_shadow -> qualified (one step
+    per promotion); only qualified members take scoring seats, the others sit as trainees."""
+
+    class Status(models.TextChoices):
+        SHADOW = "shadow"
+        REVERSE_SHADOW = "reverse_shadow"
+        QUALIFIED = "qualified"
+
+    pool = models.ForeignKey(InterviewerPool, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pool_memberships"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SHADOW)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pool_id", "user_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["pool", "user"], name="pool_unique_member"),
+            models.CheckConstraint(
+                condition=Q(status__in=["shadow", "reverse_shadow", "qualified"]),
+                name="pool_member_status_known",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "status"])]
+
+
+class SessionTrainee(models.Model):
+    """A trainee sitting in a session beside its scoring interviewers.
+
+    Kept apart from SessionInterviewer so that nothing that counts scoring seats (a loop's
+    completion, the decision, a candidate's scores) ever sees a trainee. `stage` is the
+    trainee's status in `pool` when seated (their progress counts read it); `loop` repeats the
+    session's loop so the database forbids a trainee in two sessions of one loop.
+    """
+
+    class Stage(models.TextChoices):
+        SHADOW = "shadow"
+        REVERSE_SHADOW = "reverse_shadow"
+
+    session = models.ForeignKey(
+        InterviewSession, on_delete=models.CASCADE, related_name="session_trainees"
+    )
+    loop = models.ForeignKey(Loop, on_delete=models.CASCADE, related_name="+")
+    trainee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="session_trainee_rows"
+    )
+    pool = models.ForeignKey(
+        InterviewerPool, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+
+    class Meta:
+        ordering = ["session_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["loop", "trainee"], name="loop_unique_trainee"),
+        ]
+        indexes = [models.Index(fields=["trainee", "loop"])]

@@ -26,7 +26,14 @@ from rest_framework.permissions import BasePermission
 
 from core.errors import ApplicationError, ErrorCode
 from core.roles import Role, has_role, is_admin
-from interviews.models import Job, JobTeamMember, Loop, LoopTemplate, SessionInterviewer
+from interviews.models import (
+    Job,
+    JobTeamMember,
+    Loop,
+    LoopTemplate,
+    SessionInterviewer,
+    SessionTrainee,
+)
 
 TeamRole = JobTeamMember.Role
 
@@ -87,17 +94,34 @@ def job_id_of(target: Job | LoopTemplate | Loop) -> int:
 
 
 def interviews_in(user: AbstractBaseUser, loop: Loop) -> bool:
-    """True when the user sits as an interviewer in the loop (uses prefetched seats if any)."""
+    """True when the user sits in the loop, as an interviewer or a trainee (uses prefetched
+    seats if any)."""
     sessions = getattr(loop, "_prefetched_objects_cache", {}).get("sessions")
     if sessions is not None and all(
-        "session_interviewers" in getattr(s, "_prefetched_objects_cache", {}) for s in sessions
+        {"session_interviewers", "session_trainees"}
+        <= set(getattr(s, "_prefetched_objects_cache", {}))
+        for s in sessions
     ):
         return any(
             seat.interviewer_id == user.pk
             for session in sessions
             for seat in session.session_interviewers.all()
+        ) or any(
+            seat.trainee_id == user.pk
+            for session in sessions
+            for seat in session.session_trainees.all()
         )
-    return SessionInterviewer.objects.filter(loop=loop, interviewer_id=user.pk).exists()
+    return (
+        SessionInterviewer.objects.filter(loop=loop, interviewer_id=user.pk).exists()
+        or SessionTrainee.objects.filter(loop=loop, trainee_id=user.pk).exists()
+    )
+
+
+def sat_in_loop_ids(user: AbstractBaseUser) -> Q:
+    """Loops the user sits in, as an interviewer or a trainee (a condition on loop ids)."""
+    return Q(
+        id__in=SessionInterviewer.objects.filter(interviewer_id=user.pk).values("loop_id")
+    ) | Q(id__in=SessionTrainee.objects.filter(trainee_id=user.pk).values("loop_id"))
 
 
 # --- predicates --------------------------------------------------------------------------------
@@ -196,12 +220,10 @@ def visible_templates(
 
 
 def visible_loops_q(user: AbstractBaseUser) -> Q:
-    """Loops of the user's teams' jobs, and loops the user interviews in."""
+    """Loops of the user's teams' jobs, and loops the user sits in (interviewer or trainee)."""
     if sees_every_job(user):
         return Q()
-    return Q(template__job_id__in=list(team_roles(user))) | Q(
-        id__in=SessionInterviewer.objects.filter(interviewer_id=user.pk).values("loop_id")
-    )
+    return Q(template__job_id__in=list(team_roles(user))) | sat_in_loop_ids(user)
 
 
 def planned_job_ids(user: AbstractBaseUser) -> list[int] | None:

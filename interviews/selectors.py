@@ -7,25 +7,35 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core.roles import Role, has_role
 from interviews import permissions
 from interviews.calendar import CalendarPerson, CalendarSession
-from interviews.generator import BankQuestion, LoopHistory, SwapRequest
+from interviews.generator import (
+    BankQuestion,
+    LoopHistory,
+    PoolStaffing,
+    StaffMember,
+    SwapRequest,
+)
 from interviews.models import (
     Candidate,
+    InterviewerPool,
     InterviewSession,
     Job,
     JobTeamMember,
     LevelQuota,
     Loop,
     LoopTemplate,
+    PoolMember,
     SessionInterviewer,
     SessionQuestion,
+    SessionTrainee,
 )
-from questionbank.models import Question, RubricCriterion
+from questionbank.models import Competency, Level, Question, RubricCriterion
 
 # Roles that see every candidate and their e-mail addresses; interviewers see only the candidates
 # of loops they interview in. (Jobs and loops are scoped by job team: interviews.permissions.)
@@ -91,6 +101,7 @@ def _sessions_prefetch() -> Prefetch:
             Prefetch(
                 "session_interviewers", queryset=SessionInterviewer.objects.order_by("position")
             ),
+            Prefetch("session_trainees", queryset=SessionTrainee.objects.order_by("id")),
             Prefetch(
                 "session_questions",
                 queryset=SessionQuestion.objects.select_related("question").order_by("order"),
@@ -115,16 +126,20 @@ def loop_get(*, user: User, loop_id: int) -> Loop | None:
 
 
 def my_session_list(*, user: User) -> QuerySet[InterviewSession]:
-    """The user's own sessions in loops that are not cancelled, each with its interview kit: the
-    questions with prompt, hint and active rubric criteria."""
+    """The user's own sessions (as a scoring interviewer or a trainee) in loops that are not
+    cancelled, each with its interview kit: the questions with prompt, hint and active rubric
+    criteria."""
+    mine = SessionInterviewer.objects.filter(interviewer=user).values("session_id")
+    trained = SessionTrainee.objects.filter(trainee=user).values("session_id")
     return (
-        InterviewSession.objects.filter(session_interviewers__interviewer=user)
+        InterviewSession.objects.filter(Q(id__in=mine) | Q(id__in=trained))
         .exclude(loop__status=Loop.Status.CANCELLED)
         .select_related("loop__candidate")
         .prefetch_related(
             Prefetch(
                 "session_interviewers", queryset=SessionInterviewer.objects.order_by("position")
             ),
+            Prefetch("session_trainees", queryset=SessionTrainee.objects.order_by("id")),
             Prefetch(
                 "session_questions",
                 queryset=SessionQuestion.objects.select_related("question")
@@ -229,37 +244,228 @@ def iso_week_bounds(now: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=7)
 
 
+def week_q(start: datetime, end: datetime) -> Q:
+    """Seats (SessionInterviewer or SessionTrainee rows) that count in the week [start, end):
+    their session is scheduled in it, or, while it has no time, their loop was created in it."""
+    return Q(session__scheduled_at__gte=start, session__scheduled_at__lt=end) | Q(
+        session__scheduled_at__isnull=True, loop__created_at__gte=start, loop__created_at__lt=end
+    )
+
+
+def _seats_in_week(model, user_field: str, start: datetime, end: datetime) -> QuerySet:
+    return (
+        model.objects.exclude(loop__status=Loop.Status.CANCELLED)
+        .filter(week_q(start, end))
+        .order_by()
+        .values(user_field)
+        .annotate(n=Count("id"))
+    )
+
+
+def may_interview_user_ids() -> QuerySet:
+    """Ids of users holding a role that may sit in a session (a subquery)."""
+    return User.groups.through.objects.filter(group__name__in=ASSIGNABLE_ROLES).values("user_id")
+
+
 def interviewer_list(*, now: datetime) -> QuerySet[User]:
     """Active users who may be assigned to a session, each with `weekly_limit` (from their
-    profile, None without one) and `sessions_this_week`: seats in loops that are not cancelled
-    whose session is scheduled in `now`'s ISO week (UTC), or, while the session has no time,
-    whose loop was created that week. Two queries a page, whatever the page's size."""
+    profile, None without one), `sessions_this_week` (their scoring and trainee seats in loops
+    that are not cancelled whose session is scheduled in `now`'s ISO week (UTC), or, while the
+    session has no time, whose loop was created that week) and their pool memberships prefetched
+    (`pool_rows`). Three queries a page, whatever the page's size."""
     start, end = iso_week_bounds(now)
-    seats_this_week = (
-        SessionInterviewer.objects.filter(interviewer_id=OuterRef("pk"))
-        .exclude(loop__status=Loop.Status.CANCELLED)
-        .filter(
-            Q(session__scheduled_at__gte=start, session__scheduled_at__lt=end)
-            | Q(
-                session__scheduled_at__isnull=True,
-                loop__created_at__gte=start,
-                loop__created_at__lt=end,
+    seats = _seats_in_week(SessionInterviewer, "interviewer_id", start, end)
+    trainee_seats = _seats_in_week(SessionTrainee, "trainee_id", start, end)
+    return (
+        User.objects.filter(is_active=True, id__in=may_interview_user_ids())
+        .select_related("interviewer_profile")
+        .prefetch_related(
+            Prefetch(
+                "pool_memberships",
+                queryset=PoolMember.objects.order_by("pool_id"),
+                to_attr="pool_rows",
             )
         )
-        .order_by()
-        .values("interviewer_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    may_interview = User.groups.through.objects.filter(group__name__in=ASSIGNABLE_ROLES)
-    return (
-        User.objects.filter(is_active=True, id__in=may_interview.values("user_id"))
-        .select_related("interviewer_profile")
         .annotate(
-            sessions_this_week=Coalesce(Subquery(seats_this_week, output_field=IntegerField()), 0)
+            sessions_this_week=Coalesce(
+                Subquery(
+                    seats.filter(interviewer_id=OuterRef("pk")).values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+            + Coalesce(
+                Subquery(
+                    trainee_seats.filter(trainee_id=OuterRef("pk")).values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
         )
         .order_by("id")
     )
+
+
+def _week_seats_sql(user_filter: str) -> str:
+    """Scoring and trainee seats of loops not cancelled that count in a week: scheduled in it,
+    or unscheduled in a loop created in it; grouped by user. Driven by the session's time and the
+    loop's creation (both indexed), so its cost follows the week's sessions, not the history or
+    the number of users asked about."""
+    seat_tables = (
+        (SessionInterviewer._meta.db_table, "interviewer_id"),
+        (SessionTrainee._meta.db_table, "trainee_id"),
+    )
+    session = InterviewSession._meta.db_table
+    loop = Loop._meta.db_table
+    parts = []
+    for table, user in seat_tables:
+        parts.append(
+            f"SELECT seat.{user} AS user_id FROM {session} s "
+            f"JOIN {table} seat ON seat.session_id = s.id JOIN {loop} l ON l.id = seat.loop_id "
+            "WHERE s.scheduled_at >= %(start)s AND s.scheduled_at < %(end)s "
+            "AND l.status <> %(cancelled)s"
+        )
+        parts.append(
+            f"SELECT seat.{user} AS user_id FROM {loop} l "
+            f"JOIN {table} seat ON seat.loop_id = l.id JOIN {session} s ON s.id = seat.session_id "
+            "WHERE l.created_at >= %(start)s AND l.created_at < %(end)s "
+            "AND s.scheduled_at IS NULL AND l.status <> %(cancelled)s"
+        )
+    return (
+        f"SELECT user_id, COUNT(*) FROM ({' UNION ALL '.join(parts)}) AS seats "
+        f"{user_filter} GROUP BY user_id"
+    )
+
+
+def week_loads(
+    *, start: datetime, end: datetime, user_ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """{user id: sessions in the week [start, end)} (scoring and trainee seats of loops not
+    cancelled, see `week_q`), of `user_ids` or, with None, of everyone with a session that week;
+    absent means none. One aggregated query whatever the number of users and the history."""
+    params: dict = {"start": start, "end": end, "cancelled": Loop.Status.CANCELLED.value}
+    user_filter = ""
+    if user_ids is not None:
+        ids = sorted(set(user_ids))
+        if not ids:
+            return {}
+        user_filter = f"WHERE user_id IN ({', '.join(str(int(i)) for i in ids)})"
+    with connection.cursor() as cursor:
+        cursor.execute(_week_seats_sql(user_filter), params)
+        return dict(cursor.fetchall())
+
+
+# --- interviewer pools --------------------------------------------------------------------------
+
+
+def interviewer_pool_list() -> QuerySet[InterviewerPool]:
+    """Pools with their level and competency slugs and their members (`member_rows`, with the
+    progress counts `shadow_sessions` and `reverse_shadow_sessions`: trainee seats at that stage
+    in the pool, in loops not cancelled). Four queries a page."""
+    progress = {
+        f"{stage}_sessions": Count(
+            "user__session_trainee_rows",
+            filter=Q(
+                user__session_trainee_rows__pool_id=F("pool_id"),
+                user__session_trainee_rows__stage=stage,
+            )
+            & ~Q(user__session_trainee_rows__loop__status=Loop.Status.CANCELLED),
+        )
+        for stage in (SessionTrainee.Stage.SHADOW, SessionTrainee.Stage.REVERSE_SHADOW)
+    }
+    return InterviewerPool.objects.prefetch_related(
+        Prefetch("levels", queryset=Level.objects.order_by("order", "slug")),
+        Prefetch("competencies", queryset=Competency.objects.order_by("slug")),
+        Prefetch(
+            "members",
+            queryset=PoolMember.objects.annotate(**progress).order_by("user_id"),
+            to_attr="member_rows",
+        ),
+    ).order_by("id")
+
+
+def pool_staffing(
+    *,
+    pool: InterviewerPool,
+    candidate_id: int,
+    trainees_per_session: int,
+    weekly_limits: dict[int, int],
+    week: tuple[datetime, datetime],
+) -> PoolStaffing:
+    """What the generator needs to staff a loop from `pool`: its members who may interview
+    (active, with an interviewer or hiring_manager role), each with their weekly limit (from
+    `weekly_limits`) and their sessions in `week`; and who met the candidate in earlier loops
+    that were not cancelled. Four queries whatever the pool's size and history. What the
+    members' pools cover is left unknown (None) here: only the scoring seats' holders need it
+    (`qualified_coverage`)."""
+    member_ids = PoolMember.objects.filter(
+        pool=pool, user__is_active=True, user_id__in=may_interview_user_ids()
+    ).values("user_id")
+    rows = list(
+        PoolMember.objects.filter(pool=pool, user_id__in=member_ids).values_list(
+            "user_id", "status"
+        )
+    )
+    loads = week_loads(start=week[0], end=week[1])
+    met = frozenset(
+        SessionInterviewer.objects.filter(loop__candidate_id=candidate_id)
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .values_list("interviewer_id", flat=True)
+    ) | frozenset(
+        SessionTrainee.objects.filter(loop__candidate_id=candidate_id)
+        .exclude(loop__status=Loop.Status.CANCELLED)
+        .values_list("trainee_id", flat=True)
+    )
+    members = tuple(
+        StaffMember(
+            user=user_id,
+            status=member_status,
+            weekly_limit=weekly_limits.get(user_id),
+            week_load=loads.get(user_id, 0),
+        )
+        for user_id, member_status in rows
+    )
+    return PoolStaffing(
+        name=pool.name,
+        members=members,
+        trainees_per_session=trainees_per_session,
+        met_candidate=met,
+    )
+
+
+def qualified_coverage(
+    *, user_ids: Iterable[int]
+) -> dict[int, tuple[frozenset[str] | None, frozenset[str] | None]]:
+    """{user: (levels, competencies)} covered by the pools each user is qualified in (None:
+    any, when one of those pools names none). Three queries."""
+    memberships = list(
+        PoolMember.objects.filter(
+            user_id__in=list(user_ids), status=PoolMember.Status.QUALIFIED
+        ).values_list("user_id", "pool_id")
+    )
+    pool_ids = {pool_id for _, pool_id in memberships}
+    levels: defaultdict[int, set[str]] = defaultdict(set)
+    for pool_id, slug in InterviewerPool.levels.through.objects.filter(
+        interviewerpool_id__in=pool_ids
+    ).values_list("interviewerpool_id", "level_id"):
+        levels[pool_id].add(slug)
+    competencies: defaultdict[int, set[str]] = defaultdict(set)
+    for pool_id, slug in InterviewerPool.competencies.through.objects.filter(
+        interviewerpool_id__in=pool_ids
+    ).values_list("interviewerpool_id", "competency_id"):
+        competencies[pool_id].add(slug)
+    covered: dict[int, list] = {}
+    for user_id, pool_id in memberships:
+        mine = covered.setdefault(user_id, [set(), set()])
+        for index, by_pool in enumerate((levels, competencies)):
+            if mine[index] is None or not by_pool[pool_id]:
+                mine[index] = None  # a pool that names none covers any
+            else:
+                mine[index] |= by_pool[pool_id]
+    return {
+        user_id: tuple(None if part is None else frozenset(part) for part in parts)
+        for user_id, parts in covered.items()
+    }
 
 
 def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:
@@ -294,19 +500,21 @@ def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:
     ]
 
 
-def loop_history(
-    *, candidate_id: int, interviewer_ids: Iterable[int], now: datetime
-) -> LoopHistory:
-    """Questions the candidate met in non-cancelled loops, the interviewers' upcoming sessions
-    (draft or scheduled loops, unscheduled or in the future) and their question pairings.
-    Three queries whatever the bank's size."""
-    interviewer_ids = list(interviewer_ids)
-    asked = frozenset(
+def questions_asked_of(*, candidate_id: int) -> frozenset[int]:
+    """Questions the candidate met in loops that were not cancelled."""
+    return frozenset(
         SessionQuestion.objects.filter(loop__candidate_id=candidate_id)
         .exclude(loop__status=Loop.Status.CANCELLED)
         .values_list("question_id", flat=True)
     )
-    load = dict(
+
+
+def upcoming_loads(*, interviewer_ids: Iterable[int] | QuerySet, now: datetime) -> dict[int, int]:
+    """The interviewers' upcoming sessions: seats in draft or scheduled loops, unscheduled or
+    in the future. One aggregated query."""
+    if not isinstance(interviewer_ids, QuerySet):
+        interviewer_ids = list(interviewer_ids)
+    return dict(
         SessionInterviewer.objects.filter(
             interviewer_id__in=interviewer_ids, loop__status__in=UPCOMING_STATUSES
         )
@@ -315,17 +523,34 @@ def loop_history(
         .annotate(n=Count("id"))
         .values_list("interviewer_id", "n")
     )
-    pairings = {
+
+
+def question_pairings(*, interviewer_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """How often each of the interviewers asked each question, in loops not cancelled."""
+    return {
         (interviewer_id, question_id): n
         for interviewer_id, question_id, n in SessionQuestion.objects.filter(
-            session__session_interviewers__interviewer_id__in=interviewer_ids
+            session__session_interviewers__interviewer_id__in=list(interviewer_ids)
         )
         .exclude(loop__status=Loop.Status.CANCELLED)
         .values("session__session_interviewers__interviewer_id", "question_id")
         .annotate(n=Count("id"))
         .values_list("session__session_interviewers__interviewer_id", "question_id", "n")
     }
-    return LoopHistory(asked_of_candidate=asked, interviewer_load=load, pairings=pairings)
+
+
+def loop_history(
+    *, candidate_id: int, interviewer_ids: Iterable[int], now: datetime
+) -> LoopHistory:
+    """Questions the candidate met in non-cancelled loops, the interviewers' upcoming sessions
+    (draft or scheduled loops, unscheduled or in the future) and their question pairings.
+    Three queries whatever the bank's size."""
+    interviewer_ids = list(interviewer_ids)
+    return LoopHistory(
+        asked_of_candidate=questions_asked_of(candidate_id=candidate_id),
+        interviewer_load=upcoming_loads(interviewer_ids=interviewer_ids, now=now),
+        pairings=question_pairings(interviewer_ids=interviewer_ids),
+    )
 
 
 def swap_inputs(

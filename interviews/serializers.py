@@ -12,24 +12,32 @@ from core.fields import (
     StrictEmailField,
     StrictIntegerField,
     StrictPrimaryKeyRelatedField,
+    StrictSlugField,
 )
 from interviews import permissions
 from interviews.models import (
     Candidate,
+    InterviewerPool,
     InterviewSession,
     Job,
     JobTeamMember,
     Loop,
     LoopTemplate,
+    PoolMember,
     loop_balance_read,
 )
 from interviews.selectors import decision_note_visible
-from questionbank.models import Level
+from questionbank.models import Competency, Level
 
 MAX_SEED = 2**63 - 1
 
 
 # --- interviewers ------------------------------------------------------------------------------
+
+
+class InterviewerPoolPlaceOutputSerializer(serializers.Serializer):
+    pool = serializers.IntegerField(source="pool_id")
+    status = serializers.ChoiceField(choices=PoolMember.Status.choices)
 
 
 class InterviewerOutputSerializer(serializers.Serializer):
@@ -39,14 +47,21 @@ class InterviewerOutputSerializer(serializers.Serializer):
         help_text="Most sessions a week; null: no limit."
     )
     sessions_this_week = serializers.IntegerField(
-        help_text="Sessions in loops not cancelled, scheduled in the current ISO week (UTC), or "
-        "created that week while they have no time."
+        help_text="Sessions (scoring or trainee seats) in loops not cancelled, scheduled in the "
+        "current ISO week (UTC), or created that week while they have no time."
     )
+
+    pools = serializers.SerializerMethodField(help_text="The pools the user is a member of.")
 
     @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=1))
     def get_weekly_limit(self, user: User) -> int | None:
         profile = getattr(user, "interviewer_profile", None)
         return None if profile is None else profile.weekly_limit
+
+    @extend_schema_field(InterviewerPoolPlaceOutputSerializer(many=True))
+    def get_pools(self, user: User) -> list[dict]:
+        # `pool_rows` is prefetched by interviews.selectors.interviewer_list.
+        return InterviewerPoolPlaceOutputSerializer(user.pool_rows, many=True).data
 
 
 class InterviewerUpdateInputSerializer(serializers.Serializer):
@@ -55,6 +70,93 @@ class InterviewerUpdateInputSerializer(serializers.Serializer):
         max_value=100,
         allow_null=True,
         help_text="Most sessions a week, at least 1; null lifts the limit.",
+    )
+
+
+# --- interviewer pools ---------------------------------------------------------------------------
+
+
+class PoolMemberOutputSerializer(serializers.Serializer):
+    user = serializers.IntegerField(source="user_id")
+    status = serializers.ChoiceField(choices=PoolMember.Status.choices)
+    shadow_sessions = serializers.IntegerField(
+        help_text="Sessions sat as a shadow trainee of this pool, in loops not cancelled."
+    )
+    reverse_shadow_sessions = serializers.IntegerField(
+        help_text="Sessions sat as a reverse-shadow trainee of this pool, in loops not cancelled."
+    )
+
+
+class InterviewerPoolOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    levels = serializers.SerializerMethodField(help_text="Level slugs covered; empty: any.")
+    competencies = serializers.SerializerMethodField(
+        help_text="Competency slugs covered; empty: any."
+    )
+    members = PoolMemberOutputSerializer(many=True, source="member_rows")
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_levels(self, pool: InterviewerPool) -> list[str]:
+        return [level.slug for level in pool.levels.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_competencies(self, pool: InterviewerPool) -> list[str]:
+        return [competency.slug for competency in pool.competencies.all()]
+
+
+def _slugs_field(what: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=StrictSlugField(max_length=50),
+        max_length=200,
+        required=False,
+        help_text=f"{what} slugs the pool covers; empty: any.",
+    )
+
+
+def _known(model, slugs: list[str], where: str) -> list:
+    """The rows of `slugs` (each once, in order); a slug that names none is refused."""
+    rows = {row.slug: row for row in model.objects.filter(slug__in=slugs)}
+    unknown = [slug for slug in slugs if slug not in rows]
+    if unknown:
+        raise serializers.ValidationError(
+            f"No {model._meta.verbose_name} '{', '.join(unknown)}'; use slugs from {where}."
+        )
+    return list({slug: rows[slug] for slug in slugs}.values())
+
+
+class InterviewerPoolCreateInputSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=200)
+    levels = _slugs_field("Level")
+    competencies = _slugs_field("Competency")
+
+    def validate_levels(self, value: list[str]) -> list[Level]:
+        return _known(Level, value, "GET /api/v1/levels/")
+
+    def validate_competencies(self, value: list[str]) -> list[Competency]:
+        return _known(Competency, value, "GET /api/v1/competencies/")
+
+    def validate_name(self, value: str) -> str:
+        pools = InterviewerPool.objects.filter(name=value)
+        current = self.context.get("pool")
+        if current is not None:
+            pools = pools.exclude(pk=current.pk)
+        if pools.exists():
+            raise serializers.ValidationError(f"Another pool is already named '{value}'.")
+        return value
+
+
+class InterviewerPoolUpdateInputSerializer(InterviewerPoolCreateInputSerializer):
+    name = StrictCharField(max_length=200, required=False)
+
+
+class PoolMemberAddInputSerializer(serializers.Serializer):
+    user = StrictPrimaryKeyRelatedField(queryset=User.objects.all())
+    status = StrictChoiceField(
+        choices=PoolMember.Status.choices,
+        default=PoolMember.Status.SHADOW,
+        help_text="Where the member starts; a new trainee starts as a shadow.",
     )
 
 
@@ -169,6 +271,8 @@ class LoopTemplateOutputSerializer(serializers.Serializer):
     session_count = serializers.IntegerField()
     session_minutes = serializers.IntegerField()
     interviewers_per_session = serializers.IntegerField()
+    interviewer_pool = serializers.IntegerField(source="interviewer_pool_id", allow_null=True)
+    trainees_per_session = serializers.IntegerField()
     created_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.DictField(child=serializers.IntegerField()))
@@ -213,6 +317,14 @@ class LoopTemplateCreateInputSerializer(serializers.Serializer):
     session_count = StrictIntegerField(min_value=1, max_value=20)
     session_minutes = StrictIntegerField(min_value=5, max_value=240)
     interviewers_per_session = StrictIntegerField(min_value=1, max_value=4, default=1)
+    interviewer_pool = StrictPrimaryKeyRelatedField(
+        queryset=InterviewerPool.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Loops generated without interviewers are staffed from this pool.",
+    )
+    trainees_per_session = StrictIntegerField(min_value=0, max_value=1, default=0)
 
 
 class LoopTemplateUpdateInputSerializer(serializers.Serializer):
@@ -222,6 +334,10 @@ class LoopTemplateUpdateInputSerializer(serializers.Serializer):
     session_count = StrictIntegerField(min_value=1, max_value=20, required=False)
     session_minutes = StrictIntegerField(min_value=5, max_value=240, required=False)
     interviewers_per_session = StrictIntegerField(min_value=1, max_value=4, required=False)
+    interviewer_pool = StrictPrimaryKeyRelatedField(
+        queryset=InterviewerPool.objects.all(), required=False, allow_null=True
+    )
+    trainees_per_session = StrictIntegerField(min_value=0, max_value=1, required=False)
 
 
 # --- loops -------------------------------------------------------------------------------------
@@ -231,7 +347,11 @@ class LoopGenerateInputSerializer(serializers.Serializer):
     candidate = StrictIntegerField(min_value=1)
     template = StrictIntegerField(min_value=1)
     interviewers = serializers.ListField(
-        child=StrictIntegerField(min_value=1), min_length=1, max_length=200
+        child=StrictIntegerField(min_value=1),
+        min_length=1,
+        max_length=200,
+        required=False,
+        help_text="Omitted: the loop is staffed from the template's interviewer pool.",
     )
     seed = StrictIntegerField(
         min_value=0,
@@ -253,13 +373,18 @@ class LoopSessionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     order = serializers.IntegerField()
     interviewers = serializers.SerializerMethodField()
+    trainees = serializers.SerializerMethodField()
     duration_minutes = serializers.IntegerField()
     scheduled_at = serializers.DateTimeField(allow_null=True)
     questions = LoopSessionQuestionOutputSerializer(many=True, source="session_questions.all")
 
     def get_interviewers(self, session: InterviewSession) -> list[int]:
-        """User ids, the lead first."""
+        """User ids of the scoring interviewers, the lead first."""
         return [seat.interviewer_id for seat in session.session_interviewers.all()]
+
+    def get_trainees(self, session: InterviewSession) -> list[int]:
+        """User ids of the trainees who shadow the session (they do not score)."""
+        return [seat.trainee_id for seat in session.session_trainees.all()]
 
 
 class LoopBalanceOutputSerializer(serializers.Serializer):
@@ -396,7 +521,11 @@ class MySessionOutputSerializer(serializers.Serializer):
     duration_minutes = serializers.IntegerField()
     scheduled_at = serializers.DateTimeField(allow_null=True)
     interviewers = serializers.SerializerMethodField()
+    trainees = serializers.SerializerMethodField()
     questions = KitQuestionOutputSerializer(many=True, source="session_questions.all")
 
     def get_interviewers(self, session: InterviewSession) -> list[int]:
         return [seat.interviewer_id for seat in session.session_interviewers.all()]
+
+    def get_trainees(self, session: InterviewSession) -> list[int]:
+        return [seat.trainee_id for seat in session.session_trainees.all()]

@@ -5,6 +5,31 @@ from interviews import apis
 urlpatterns = [
     path("interviewers/", apis.InterviewerListApi.as_view(), name="interviewer-list"),
     path("interviewers/<int:pk>/", apis.InterviewerDetailApi.as_view(), name="interviewer-detail"),
+    path(
+        "interviewer-pools/",
+        apis.InterviewerPoolListCreateApi.as_view(),
+        name="interviewerpool-list",
+    ),
+    path(
+        "interviewer-pools/<int:pk>/",
+        apis.InterviewerPoolDetailApi.as_view(),
+        name="interviewerpool-detail",
+    ),
+    path(
+        "interviewer-pools/<int:pk>/members/",
+        apis.InterviewerPoolMemberAddApi.as_view(),
+        name="interviewerpool-members",
+    ),
+    path(
+        "interviewer-pools/<int:pk>/members/<int:user>/",
+        apis.InterviewerPoolMemberApi.as_view(),
+        name="interviewerpool-member",
+    ),
+    path(
+        "interviewer-pools/<int:pk>/members/<int:user>/promote/",
+        apis.InterviewerPoolMemberPromoteApi.as_view(),
+        name="interviewerpool-member-promote",
+    ),
     path("jobs/", apis.JobListCreateApi.as_view(), name="job-list"),
     path("jobs/<int:pk>/", apis.JobDetailApi.as_view(), name="job-detail"),
     path("jobs/<int:pk>/team/", apis.JobTeamApi.as_view(), name="job-team"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -15,19 +16,43 @@ from core.errors import ApplicationError
 from core.services import audit_record
 from interviews.errors import InterviewsErrorCode
 from interviews.events import loop_event_emit
-from interviews.generator import LoopInfeasible, LoopPlan, LoopRequest, generate_loop
+from interviews.generator import (
+    LoopHistory,
+    LoopInfeasible,
+    LoopPlan,
+    LoopRequest,
+    PoolStaffing,
+    generate_loop,
+    pool_seat_holders,
+)
 from interviews.models import (
     Candidate,
+    InterviewerPool,
+    InterviewerProfile,
     InterviewSession,
     LevelQuota,
     Loop,
     LoopTemplate,
+    PoolMember,
     SessionInterviewer,
     SessionQuestion,
+    SessionTrainee,
     validate_loop_balance,
 )
-from interviews.selectors import assignable_interviewer_ids, bank_questions, loop_history
+from interviews.selectors import (
+    assignable_interviewer_ids,
+    bank_questions,
+    iso_week_bounds,
+    loop_history,
+    pool_staffing,
+    qualified_coverage,
+    question_pairings,
+    questions_asked_of,
+    upcoming_loads,
+    week_loads,
+)
 from interviews.services.candidates import candidate_refuse_if_erased
+from interviews.services.load import lock_weekly_limits, refuse_over_weekly_limit
 from questionbank.models import Question
 
 # --- shared by every loop write ----------------------------------------------------------------
@@ -105,7 +130,9 @@ def _template_quotas(template_id: int) -> tuple[LoopTemplate, list[LevelQuota]]:
     """The template and its quotas with their levels, in one query (a template always has
     quotas; the second query only tells an empty template from a missing one)."""
     quotas = list(
-        LevelQuota.objects.filter(template_id=template_id).select_related("template", "level")
+        LevelQuota.objects.filter(template_id=template_id).select_related(
+            "template__interviewer_pool", "level"
+        )
     )
     template = quotas[0].template if quotas else LoopTemplate.objects.filter(pk=template_id).first()
     if template is None:
@@ -131,35 +158,168 @@ def _loop_request(
     )
 
 
-@transaction.atomic
+# A generation that finds, under the locks, that someone it seated reached their weekly limit in
+# the meantime plans again from the new loads; after this many tries it gives up with a 409.
+POOL_ATTEMPTS = 3
+
+
+class _WeekFilledMeanwhile(Exception):
+    """A concurrent generation or scheduling took the last session of someone's week after our
+    plan read the loads (raised under the row locks; the attempt is rolled back and retried)."""
+
+    def __init__(self, users: list[int]) -> None:
+        self.users = users
+        super().__init__(users)
+
+
+def _pool_of(template: LoopTemplate) -> InterviewerPool:
+    if template.interviewer_pool is None:
+        raise ApplicationError(
+            InterviewsErrorCode.INVALID_INTERVIEWERS,
+            f"Loop template {template.pk} names no interviewer pool; list the interviewers, or "
+            "give the template an interviewer_pool.",
+            {"interviewers": ["Required: the template names no interviewer pool."]},
+        )
+    return template.interviewer_pool
+
+
+def _pool_inputs(
+    *, request: LoopRequest, template: LoopTemplate, candidate: Candidate, now: datetime
+) -> tuple[LoopRequest, LoopHistory]:
+    """The pool as the generator sees it (read without locks: `_confirm_weekly_limits` checks
+    the plan's seats under them) and the history it needs: the members' upcoming loads, and
+    pool coverage and question pairings only for those who take the scoring seats
+    (`pool_seat_holders`). A fixed number of queries whatever the pool's size."""
+    pool = _pool_of(template)
+    members = PoolMember.objects.filter(pool=pool).values("user_id")
+    limits = dict(
+        InterviewerProfile.objects.filter(
+            user_id__in=members, weekly_limit__isnull=False
+        ).values_list("user_id", "weekly_limit")
+    )
+    staffing = pool_staffing(
+        pool=pool,
+        candidate_id=candidate.pk,
+        trainees_per_session=template.trainees_per_session,
+        weekly_limits=limits,
+        week=iso_week_bounds(now),
+    )
+    request = dataclasses.replace(request, pool=staffing)
+    load = upcoming_loads(interviewer_ids=members, now=now)
+    # Who takes the scoring seats is known now; the questions only arrange them, by what their
+    # pools cover and how often they asked each question: read both for them alone.
+    holders = pool_seat_holders(request, load)
+    coverage = qualified_coverage(user_ids=holders)
+    staffing = dataclasses.replace(
+        staffing,
+        members=tuple(
+            dataclasses.replace(m, levels=coverage[m.user][0], competencies=coverage[m.user][1])
+            if m.user in coverage
+            else m
+            for m in staffing.members
+        ),
+    )
+    history = LoopHistory(
+        asked_of_candidate=questions_asked_of(candidate_id=candidate.pk),
+        interviewer_load=load,
+        pairings=question_pairings(interviewer_ids=holders),
+    )
+    return dataclasses.replace(request, pool=staffing), history
+
+
+def _confirm_weekly_limits(plan: LoopPlan, now: datetime) -> None:
+    """Lock the weekly limits of everyone the plan seats (in user id order) and check, under
+    the locks, that each still has room this week; raise _WeekFilledMeanwhile otherwise.
+
+    A concurrent write that wants one of them waits for our commit and then counts our seat, so
+    two generations never both take someone's last session of a week."""
+    seated = {u for s in plan.sessions for u in (*s.interviewers, *s.trainees)}
+    limits = lock_weekly_limits(user_ids=seated)
+    start, end = iso_week_bounds(now)
+    loads = week_loads(user_ids=limits, start=start, end=end)
+    full = sorted(u for u, limit in limits.items() if loads.get(u, 0) + 1 > limit)
+    if full:
+        raise _WeekFilledMeanwhile(full)
+
+
 def loop_generate(
     *,
     actor: User,
     candidate_id: int,
     template_id: int,
-    interviewer_ids: Sequence[int],
+    interviewer_ids: Sequence[int] | None = None,
     seed: int | None = None,
+    now: datetime | None = None,
 ) -> Loop:
-    """Generate a draft loop from a template for a candidate with a pool of interviewers.
+    """Generate a draft loop from a template for a candidate, with the named interviewers or,
+    without them, staffed from the template's interviewer pool.
 
-    Locks the candidate's row first (see `lock_candidate`), gathers the generator's inputs in a
-    fixed number of queries, runs `interviews.generator.generate_loop` and writes the plan.
-    Raises ApplicationError (400) naming whatever is short.
+    Each attempt is one transaction (`_loop_generate_attempt`). A pool-staffed attempt that
+    finds, under the row locks, that a concurrent write took someone's last session of the week
+    is rolled back and planned again from the new loads (at most POOL_ATTEMPTS times, then a
+    409). The new sessions count in the week of `now` (the loop's creation) until scheduled.
     """
-    template, quotas = _template_quotas(template_id)
-    candidate = lock_candidate(candidate_id)
-    _check_interviewers(interviewer_ids)
+    now = now or timezone.now()
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
-    request = _loop_request(template, quotas, interviewer_ids, seed)
-    bank = bank_questions(level_slugs=[q.level_id for q in quotas if q.count > 0])
-    history = loop_history(
-        candidate_id=candidate.pk, interviewer_ids=interviewer_ids, now=timezone.now()
+    filled: list[int] = []
+    for _ in range(POOL_ATTEMPTS):
+        try:
+            return _loop_generate_attempt(
+                actor=actor,
+                candidate_id=candidate_id,
+                template_id=template_id,
+                interviewer_ids=interviewer_ids,
+                seed=seed,
+                now=now,
+            )
+        except _WeekFilledMeanwhile as exc:
+            filled = exc.users
+    raise ApplicationError(
+        InterviewsErrorCode.WEEKLY_LIMIT_REACHED,
+        f"Other loops kept taking the last sessions of the week of user(s) "
+        f"{', '.join(map(str, filled))} while this one was planned; try again.",
+        {"interviewers": [f"User {u} reached their weekly limit meanwhile." for u in filled]},
+        status_code=status.HTTP_409_CONFLICT,
     )
+
+
+@transaction.atomic
+def _loop_generate_attempt(
+    *,
+    actor: User,
+    candidate_id: int,
+    template_id: int,
+    interviewer_ids: Sequence[int] | None,
+    seed: int,
+    now: datetime,
+) -> Loop:
+    """One attempt of `loop_generate`: lock the candidate's row (see `lock_candidate`), gather
+    the generator's inputs in a fixed number of queries (whatever the pool's size and history),
+    run `interviews.generator.generate_loop`, check the weekly limits under row locks and write
+    the plan. Raises ApplicationError: 400 naming whatever is short, 409 naming named
+    interviewers at their weekly limit."""
+    template, quotas = _template_quotas(template_id)
+    candidate = lock_candidate(candidate_id)
+    request = _loop_request(template, quotas, interviewer_ids or (), seed)
+    if interviewer_ids is None:
+        request, history = _pool_inputs(
+            request=request, template=template, candidate=candidate, now=now
+        )
+    else:
+        _check_interviewers(interviewer_ids)
+        refuse_over_weekly_limit(
+            added={user_id: {iso_week_bounds(now)[0]: 1} for user_id in interviewer_ids},
+            limits=lock_weekly_limits(user_ids=interviewer_ids),
+        )
+        history = loop_history(candidate_id=candidate.pk, interviewer_ids=interviewer_ids, now=now)
+    bank = bank_questions(level_slugs=[q.level_id for q in quotas if q.count > 0])
     try:
         plan = generate_loop(request, bank, history)
     except LoopInfeasible as exc:
         raise infeasible_error(exc) from None
+    if request.pool is not None:
+        _confirm_weekly_limits(plan, now)
 
     # The generator's balance has the shape every reader expects; the check keeps it so.
     validate_loop_balance(plan.balance.as_dict())
@@ -170,8 +330,10 @@ def loop_generate(
         seed=seed,
         balance=plan.balance.as_dict(),
         created_by=actor,
+        created_at=now,
+        updated_at=now,
     )
-    _write_plan(loop, plan, quotas)
+    _write_plan(loop, plan, quotas, pool=request.pool, pool_id=template.interviewer_pool_id)
     audit_record(
         actor=actor,
         action="loop.generated",
@@ -181,8 +343,15 @@ def loop_generate(
     return loop
 
 
-def _write_plan(loop: Loop, plan: LoopPlan, quotas: list[LevelQuota]) -> None:
-    """Write the plan's sessions, seats and questions (three bulk inserts) and fill the loop's
+def _write_plan(
+    loop: Loop,
+    plan: LoopPlan,
+    quotas: list[LevelQuota],
+    *,
+    pool: PoolStaffing | None = None,
+    pool_id: int | None = None,
+) -> None:
+    """Write the plan's sessions, seats, trainees and questions (bulk inserts) and fill the loop's
     prefetch caches with them, in the order the loop selectors give them, so that the caller
     serializes the plan without reading it back. Each row's `question` is a stub carrying only
     its id and level."""
@@ -194,6 +363,18 @@ def _write_plan(loop: Loop, plan: LoopPlan, quotas: list[LevelQuota]) -> None:
         SessionInterviewer(session=row, loop=loop, interviewer_id=user_id, position=position)
         for row, planned in zip(sessions, plan.sessions, strict=True)
         for position, user_id in enumerate(planned.interviewers, start=1)
+    )
+    stage = {m.user: m.status for m in pool.members} if pool else {}
+    trainees = (
+        SessionTrainee.objects.bulk_create(
+            SessionTrainee(
+                session=row, loop=loop, trainee_id=user_id, pool_id=pool_id, stage=stage[user_id]
+            )
+            for row, planned in zip(sessions, plan.sessions, strict=True)
+            for user_id in planned.trainees
+        )
+        if any(planned.trainees for planned in plan.sessions)
+        else []
     )
     levels = {q.level_id: q.level for q in quotas}
     rows = SessionQuestion.objects.bulk_create(
@@ -211,6 +392,7 @@ def _write_plan(loop: Loop, plan: LoopPlan, quotas: list[LevelQuota]) -> None:
     for session in sessions:
         session._prefetched_objects_cache = {
             "session_interviewers": [s for s in seats if s.session_id == session.pk],
+            "session_trainees": [t for t in trainees if t.session_id == session.pk],
             "session_questions": [r for r in rows if r.session_id == session.pk],
         }
 
@@ -237,6 +419,7 @@ def loop_schedule(
             )
         for session_id, when in session_times.items():
             sessions[session_id].scheduled_at = when
+        _refuse_schedule_over_limits(loop, session_times)
         InterviewSession.objects.bulk_update([sessions[i] for i in session_times], ["scheduled_at"])
     loop.status = Loop.Status.SCHEDULED
     touch_loop(loop, "status")
@@ -248,6 +431,32 @@ def loop_schedule(
     )
     loop_event_emit(event="loop.scheduled", loop=loop)
     return loop
+
+
+def _refuse_schedule_over_limits(loop: Loop, session_times: Mapping[int, datetime]) -> None:
+    """409 naming whoever the new times would put over their weekly limit.
+
+    Takes the row locks of the weekly limits of everyone seated in the moved sessions (scoring
+    or trainee), so a generation or another scheduling for them waits; each moved session adds
+    one session to its new week for each of them (unless it already counted there)."""
+    seats = list(
+        SessionInterviewer.objects.filter(session_id__in=list(session_times)).values_list(
+            "session_id", "interviewer_id", "session__scheduled_at"
+        )
+    ) + list(
+        SessionTrainee.objects.filter(session_id__in=list(session_times)).values_list(
+            "session_id", "trainee_id", "session__scheduled_at"
+        )
+    )
+    limits = lock_weekly_limits(user_ids={user_id for _, user_id, _ in seats})
+    added: dict[int, dict[datetime, int]] = {}
+    for session_id, user_id, old_time in seats:
+        new_week = iso_week_bounds(session_times[session_id])[0]
+        old_week = iso_week_bounds(old_time or loop.created_at)[0]
+        if user_id in limits and new_week != old_week:
+            weeks = added.setdefault(user_id, {})
+            weeks[new_week] = weeks.get(new_week, 0) + 1
+    refuse_over_weekly_limit(added=added, limits=limits)
 
 
 @transaction.atomic
@@ -279,7 +488,7 @@ def loop_decide(*, actor: User, loop: Loop, decision: str, note: str = "") -> Lo
     if loop.status != Loop.Status.COMPLETED:
         expected = SessionInterviewer.objects.filter(loop=loop).count()
         # scoring sits above interviews: read its rows through the reverse relation, by value.
-        submitted = loop.scorecards.filter(status="submitted").count()
+        submitted = loop.scorecards.filter(status="submitted", shadow=False).count()
         raise ApplicationError(
             InterviewsErrorCode.SCORECARDS_MISSING,
             f"The loop is {loop.status}: a decision needs every scorecard submitted, and "

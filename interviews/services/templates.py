@@ -12,7 +12,7 @@ from core.errors import ApplicationError
 from core.services import audit_record
 from interviews.errors import InterviewsErrorCode
 from interviews.generator import BankQuestion, template_fit_problems
-from interviews.models import Job, LevelQuota, LoopTemplate
+from interviews.models import InterviewerPool, Job, LevelQuota, LoopTemplate
 from interviews.services.edits import apply_changes, loggable_changes
 from questionbank.models import Level, Question
 
@@ -69,6 +69,8 @@ def loop_template_create(
     session_count: int,
     session_minutes: int,
     interviewers_per_session: int,
+    interviewer_pool: InterviewerPool | None = None,
+    trainees_per_session: int = 0,
 ) -> LoopTemplate:
     """Create a template after checking its quotas against the levels and the bank."""
     _validate_template(
@@ -80,6 +82,8 @@ def loop_template_create(
         session_count=session_count,
         session_minutes=session_minutes,
         interviewers_per_session=interviewers_per_session,
+        interviewer_pool=interviewer_pool,
+        trainees_per_session=trainees_per_session,
         created_by=actor,
     )
     _write_quotas(template, level_quotas)
@@ -87,7 +91,11 @@ def loop_template_create(
         actor=actor,
         action="loop_template.created",
         target=template,
-        changes={"level_quotas": dict(level_quotas)},
+        changes={
+            "level_quotas": dict(level_quotas),
+            "interviewer_pool": interviewer_pool.pk if interviewer_pool else None,
+            "trainees_per_session": trainees_per_session,
+        },
     )
     return template
 

@@ -20,12 +20,14 @@ import numpy as np
 import psycopg
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from interviews import permissions
 from interviews.models import Loop, LoopTemplate
 from questionbank.models import Question, RubricCriterion
 from scoring.calibration.inputs import CalibrationInputs, distinct_ids
+from scoring.calibration.trainees import RatingRow
 from scoring.reports.models import CalibrationReport
 from scoring.scorecards.models import CriterionRating, Recommendation, Scorecard
 
@@ -134,7 +136,8 @@ def _tables() -> dict[str, str]:
 
 def _card_conditions(scope: CalibrationScope, params: list[Any]) -> list[str]:
     """WHERE terms on the scorecard `s` (and its loop `l`, template `t` when a job is given)."""
-    where = ["s.status = 'submitted'"]
+    # Shadow scorecards (trainees) stay out of every main statistic (API.md additions, pools).
+    where = ["s.status = 'submitted'", "NOT s.shadow"]
     if scope.job is not None:
         where.append("t.job_id = %s")
         params.append(int(scope.job))
@@ -472,3 +475,46 @@ def _inputs_load(scope: CalibrationScope) -> CalibrationInputs:
         submitted_day=card_day[card],
         drift_granularity=scope.granularity,
     )
+
+
+def trainee_ratings_load(*, scope: CalibrationScope) -> tuple[list[RatingRow], dict[int, str]]:
+    """The first-submission ratings of every submitted scorecard (shadow or qualified) in the
+    sessions that have a submitted shadow scorecard in scope (job and submission dates), and the
+    usernames of their trainees: the inputs of `scoring.calibration.trainees`. Two queries."""
+    shadow_cards = Scorecard.objects.filter(status=Scorecard.Status.SUBMITTED, shadow=True)
+    if scope.job is not None:
+        shadow_cards = shadow_cards.filter(loop__template__job_id=scope.job)
+    if scope.jobs is not None:
+        shadow_cards = shadow_cards.filter(loop__template__job_id__in=list(scope.jobs))
+    if scope.since is not None:
+        shadow_cards = shadow_cards.filter(
+            submitted_at__gte=dt.datetime.combine(scope.since, dt.time.min, tzinfo=dt.UTC)
+        )
+    if scope.until is not None:
+        shadow_cards = shadow_cards.filter(
+            submitted_at__lt=dt.datetime.combine(
+                scope.until + dt.timedelta(days=1), dt.time.min, dt.UTC
+            )
+        )
+    rows = [
+        RatingRow(*values)
+        for values in CriterionRating.objects.filter(
+            Q(scorecard__shadow=False) | Q(scorecard_id__in=shadow_cards.values("id")),
+            scorecard__session_id__in=shadow_cards.values("session_id"),
+            scorecard__status=Scorecard.Status.SUBMITTED,
+            in_first_submission=True,
+        )
+        .annotate(first=Coalesce("first_rating", "rating"))
+        .values_list(
+            "scorecard_id",
+            "scorecard__interviewer_id",
+            "scorecard__session_id",
+            "criterion__question_id",
+            "first",
+            "criterion__weight",
+            "scorecard__shadow",
+        )
+    ]
+    trainees = {row.interviewer for row in rows if row.shadow}
+    usernames = dict(get_user_model().objects.filter(id__in=trainees).values_list("id", "username"))
+    return rows, usernames

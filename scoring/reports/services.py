@@ -36,8 +36,13 @@ from interviews import permissions
 from interviews.models import Job
 from questionbank.models import Level, Question
 from scoring.calibration import report as calibration_statistics
+from scoring.calibration.trainees import trainee_calibration
 from scoring.reports.models import CalibrationReport
-from scoring.reports.selectors import CalibrationScope, calibration_inputs_load
+from scoring.reports.selectors import (
+    CalibrationScope,
+    calibration_inputs_load,
+    trainee_ratings_load,
+)
 from webhooks.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
@@ -287,6 +292,7 @@ def calibration_report_run(*, report_id: int) -> CalibrationReport | None:
 
         result = _json_safe(calibration_statistics.build_report(inputs, progress=on_progress))
         del inputs
+        result["trainees"] = _json_safe(trainee_calibration(*trainee_ratings_load(scope=scope)))
         _finish(
             _owned(report_id, attempt),
             report_id=report_id,

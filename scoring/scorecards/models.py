@@ -67,6 +67,9 @@ class Scorecard(models.Model):
     # Whether the interviewer amended it after they could read a peer's submitted scorecard in
     # the loop (any of its ScorecardRevision rows by them with `author_could_read_peers`).
     amended_after_peer_view = models.BooleanField(default=False, db_default=False)
+    # Written by a trainee of the session (interviews.SessionTrainee): never counts toward the
+    # loop's completion, its decision, a candidate's scores or the report's main statistics.
+    shadow = models.BooleanField(default=False, db_default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

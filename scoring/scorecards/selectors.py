@@ -1,9 +1,10 @@
 """Reads of scorecards under the blind-feedback rules (API.md, Who may do what).
 
 - Everyone sees their own scorecards, drafts included; nobody sees anyone else's draft.
-- Whoever sits as an interviewer in a loop sees a peer's submitted scorecard there only once they
-  have submitted their own scorecard in that loop, whatever their roles (API.md, additions of
-  2026-11-30: a hiring manager, recruiter or admin who interviews is blind in that loop too).
+- Whoever sits as an interviewer (or a trainee) in a loop sees a peer's submitted scorecard there
+  only once they have submitted their own scorecard in that loop, whatever their roles (API.md,
+  additions of 2026-11-30: a hiring manager, recruiter or admin who interviews is blind in that
+  loop too).
 - In the loops they do not sit in: recruiters and admins see every submitted scorecard; a job's
   team (interviews.permissions) sees the submitted scorecards of that job's loops; anyone else
   sees none.
@@ -16,7 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from interviews import permissions
-from interviews.models import SessionInterviewer
+from interviews.models import SessionInterviewer, SessionTrainee
 from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevision
 
 
@@ -38,9 +39,10 @@ def scorecard_visibility_filter(*, user: AbstractBaseUser) -> Q:
     ).values("loop_id")
     # The blind rule: in a loop they sit in, peers only once their own judgment is in.
     visible = own | (submitted & Q(loop_id__in=loops_submitted_in))
+    # Trainees sit in the loop too: blind until their own (shadow) scorecard is submitted.
     not_sat_in = ~Q(
         loop_id__in=SessionInterviewer.objects.filter(interviewer_id=user.pk).values("loop_id")
-    )
+    ) & ~Q(loop_id__in=SessionTrainee.objects.filter(trainee_id=user.pk).values("loop_id"))
     if permissions.sees_every_job(user):
         return visible | (submitted & not_sat_in)
     team_jobs = list(permissions.team_roles(user))

@@ -175,6 +175,10 @@ class ScorecardOutputSerializer(serializers.Serializer):
     session = serializers.IntegerField(source="session_id")
     loop = serializers.IntegerField(source="loop_id")
     interviewer = serializers.IntegerField(source="interviewer_id")
+    shadow = serializers.BooleanField(
+        help_text="Written by a trainee of the session: never counts toward the loop's "
+        "completion, its decision or a candidate's scores."
+    )
     status = serializers.ChoiceField(choices=Scorecard.Status.choices)
     overall_recommendation = serializers.ChoiceField(
         choices=Recommendation.choices, allow_null=True

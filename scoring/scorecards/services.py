@@ -1,7 +1,9 @@
 """Writes of scorecards: drafts, submission, amendments (API.md, Scoring).
 
 Rules, each refused with a 4xx that says what to change:
-- the author is the requesting user, who must be an interviewer of the session (SessionInterviewer);
+- the author is the requesting user, who must be an interviewer of the session (SessionInterviewer)
+  or one of its trainees (SessionTrainee: their scorecard is a shadow one, `shadow=True`, which
+  never counts toward the loop's completion, its decision or the statistics);
 - scorecards are written only while their loop is scheduled (amendments also once it completed);
 - every rated criterion belongs to a question of the session, is active, and is rated once;
 - submitting needs every active criterion of the session's questions rated and a recommendation;
@@ -32,7 +34,7 @@ from rest_framework import status
 from core.errors import ApplicationError, ErrorCode
 from core.roles import is_admin
 from core.services import audit_record
-from interviews.models import Candidate, InterviewSession, Loop, SessionInterviewer
+from interviews.models import Candidate, InterviewSession, Loop, SessionInterviewer, SessionTrainee
 from interviews.services.candidates import candidate_refuse_if_erased
 from questionbank.models import RubricCriterion
 from scoring.scorecards.events import scorecard_event_emit
@@ -91,6 +93,7 @@ class SessionForCreate:
     loop: Loop  # its pk and status only
     is_interviewer: bool
     rubric: SessionRubric
+    is_trainee: bool = False
 
     @property
     def loop_id(self) -> int:
@@ -111,12 +114,16 @@ def _session_for_create(
                 SessionInterviewer.objects.filter(
                     session_id=OuterRef("pk"), interviewer_id=interviewer.pk
                 )
-            )
+            ),
+            is_trainee=Exists(
+                SessionTrainee.objects.filter(session_id=OuterRef("pk"), trainee_id=interviewer.pk)
+            ),
         )
         .values_list(
             "loop_id",
             "loop__status",
             "is_interviewer",
+            "is_trainee",
             f"{criteria}__id",
             f"{criteria}__question_id",
             f"{criteria}__is_active",
@@ -131,10 +138,11 @@ def _session_for_create(
             question_of[criterion_id] = question_id
             if is_active:
                 active.add(criterion_id)
-    loop_id, loop_status, is_interviewer = rows[0][:3]
+    loop_id, loop_status, is_interviewer, is_trainee = rows[0][:4]
     return SessionForCreate(
         loop=Loop(pk=loop_id, status=loop_status),
         is_interviewer=is_interviewer,
+        is_trainee=is_trainee,
         rubric=SessionRubric(question_of=question_of, active=frozenset(active)),
     )
 
@@ -260,7 +268,7 @@ def _rating_rows(
     return rows
 
 
-def _lock_scheduled_loop(*, loop_id: int) -> None:
+def _lock_scheduled_loop(*, loop_id: int, allow_completed: bool = False) -> None:
     """Take the loop's row lock and check, under it, that the loop is still scheduled.
 
     Taken as late as possible (just before the completion check and the commit), so that the
@@ -269,7 +277,9 @@ def _lock_scheduled_loop(*, loop_id: int) -> None:
     loop_status = (
         Loop.objects.select_for_update().filter(pk=loop_id).values_list("status", flat=True).first()
     )
-    _check_loop_open(loop=Loop(pk=loop_id, status=loop_status), field="session")
+    _check_loop_open(
+        loop=Loop(pk=loop_id, status=loop_status), field="session", allow_completed=allow_completed
+    )
     _refuse_if_candidate_erased(loop_id=loop_id)
 
 
@@ -376,10 +386,10 @@ def _scorecard_create(
             status.HTTP_400_BAD_REQUEST,
             field="session",
         )
-    if not session.is_interviewer:
+    if not (session.is_interviewer or session.is_trainee):
         message = (
-            f"You are not an interviewer of session {session_id}; only its interviewers write "
-            "its scorecards."
+            f"You are not an interviewer of session {session_id}; only its interviewers (and "
+            "its trainees, as shadows) write its scorecards."
         )
         raise _refuse(
             ScorecardErrorCode.NOT_SESSION_INTERVIEWER,
@@ -387,7 +397,9 @@ def _scorecard_create(
             status.HTTP_403_FORBIDDEN,
             field="session",
         )
-    _check_loop_open(loop=session.loop, field="session")
+    # A trainee's shadow scorecard may follow the loop's completion (it never gates it).
+    shadow = session.is_trainee and not session.is_interviewer
+    _check_loop_open(loop=session.loop, field="session", allow_completed=shadow)
     rubric = session.rubric
     _check_ratings(ratings=ratings, rubric=rubric, session_id=session_id)
     if submit:
@@ -401,6 +413,7 @@ def _scorecard_create(
         session_id=session_id,
         loop_id=session.loop_id,
         interviewer=interviewer,
+        shadow=shadow,
         status=Scorecard.Status.SUBMITTED if submit else Scorecard.Status.DRAFT,
         overall_recommendation=overall_recommendation,
         summary=summary,
@@ -411,7 +424,7 @@ def _scorecard_create(
     scorecard.rating_rows = _rating_rows(scorecard=scorecard, ratings=ratings, rubric=rubric)
     if submit:
         # Submitting may complete the loop: lock it, then check (see the two helpers).
-        _lock_scheduled_loop(loop_id=session.loop_id)
+        _lock_scheduled_loop(loop_id=session.loop_id, allow_completed=shadow)
         _loop_complete_if_all_submitted(loop_id=session.loop_id)
         scorecard_event_emit(event="scorecard.submitted", scorecard=scorecard)
     return scorecard
@@ -488,7 +501,7 @@ def scorecard_update(
             status.HTTP_409_CONFLICT,
             field="status",
         )
-    _check_loop_open(loop=scorecard.loop, field="session")
+    _check_loop_open(loop=scorecard.loop, field="session", allow_completed=scorecard.shadow)
     # A draft write takes no loop lock; the scorecard's row lock is the one the erasure shares.
     _refuse_if_candidate_erased(loop_id=scorecard.loop_id)
     if ratings is not None:
@@ -526,7 +539,7 @@ def scorecard_submit(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:
             status.HTTP_409_CONFLICT,
             field="status",
         )
-    _check_loop_open(loop=scorecard.loop, field="session")
+    _check_loop_open(loop=scorecard.loop, field="session", allow_completed=scorecard.shadow)
     _check_complete(
         rated=_rated_criteria(scorecard=scorecard),
         rubric=_session_rubric(session_id=scorecard.session_id),
@@ -538,7 +551,7 @@ def scorecard_submit(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:
     scorecard.updated_at = now
     scorecard.save(update_fields=["status", "submitted_at", "updated_at"])
     # Scorecard row first, then the loop row (see _scorecard_for_write).
-    _lock_scheduled_loop(loop_id=scorecard.loop_id)
+    _lock_scheduled_loop(loop_id=scorecard.loop_id, allow_completed=scorecard.shadow)
     _loop_complete_if_all_submitted(loop_id=scorecard.loop_id)
     scorecard_event_emit(event="scorecard.submitted", scorecard=scorecard)
     return scorecard

@@ -79,6 +79,7 @@ def test_the_list_holds_active_users_who_may_be_assigned_once_each(
         "username": "ivan_interviewer",
         "weekly_limit": None,
         "sessions_this_week": 0,
+        "pools": [],
     }
 
 

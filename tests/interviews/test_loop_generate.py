@@ -35,6 +35,7 @@ def test_hiring_manager_generates_a_draft_loop_with_the_whole_plan(
             "id",
             "order",
             "interviewers",
+            "trainees",
             "duration_minutes",
             "scheduled_at",
             "questions",

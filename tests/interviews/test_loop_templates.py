@@ -34,6 +34,8 @@ def test_hiring_manager_creates_a_template(seed_bank, client_for, hiring_manager
         "session_count": 2,
         "session_minutes": 45,
         "interviewers_per_session": 2,
+        "interviewer_pool": None,
+        "trainees_per_session": 0,
         "created_at": template.created_at.isoformat().replace("+00:00", "Z"),
     }
     assert dict(LevelQuota.objects.values_list("level_id", "count")) == {

@@ -44,6 +44,7 @@ def test_interviewer_saves_a_draft_and_gets_the_whole_scorecard_back(interviewer
         "session": plan.session.pk,
         "loop": plan.loop.pk,
         "interviewer": interviewer.pk,
+        "shadow": False,
         "status": "draft",
         "overall_recommendation": None,
         "summary": "Half way through my notes.",
