@@ -293,54 +293,20 @@ def _column_values(instance: models.Model, fields: Sequence[models.Field]) -> li
     return [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
 
 
-# The seats of the loop `the_loop` whose interviewer has not submitted a scorecard for the seat's
-# session: the loop is completed when there is none. Written out once (built through the ORM,
-# two nested Exists, compiling it cost more than running it, on every submission).
-_SEATS_WITHOUT_SUBMISSION = f"""
-    SELECT 1 FROM {_table(SessionInterviewer)} AS seat
-    WHERE seat.loop_id = the_loop.id AND NOT EXISTS (
-        SELECT 1 FROM {_table(Scorecard)} AS submitted
-        WHERE submitted.session_id = seat.session_id
-        AND submitted.interviewer_id = seat.interviewer_id
-        AND submitted.status = %(submitted)s
-    )"""
-
-# Submitting a draft: one conditional UPDATE after the loop's row lock.
-_COMPLETE_LOOP_SQL = f"""
-UPDATE {_table(Loop)} AS the_loop SET status = %(completed)s, updated_at = %(now)s
-WHERE the_loop.id = %(loop_id)s AND the_loop.status = %(scheduled)s
-AND NOT EXISTS ({_SEATS_WITHOUT_SUBMISSION})
-"""
-
-
-def _completion_params(*, loop_id: int) -> dict[str, Any]:
-    return {
-        "completed": Loop.Status.COMPLETED.value,
-        "now": timezone.now(),
-        "loop_id": loop_id,
-        "scheduled": Loop.Status.SCHEDULED.value,
-        "submitted": Scorecard.Status.SUBMITTED.value,
-    }
-
-
 # Columns of a new scorecard's ratings other than these take their model default.
 _RATING_INPUT_COLUMNS = ("criterion_id", "rating", "note")
 
 
 @functools.cache
 def _insert_scorecard_statement() -> tuple[str, list[models.Field], list[models.Field]]:
-    """The one statement that writes a new scorecard, its ratings and, on submit, the loop's
-    completion; and the fields whose values it takes.
+    """The one statement that writes a new scorecard and its ratings, and its fields.
 
     Every column of the scorecard comes from the model instance, so a field added to Scorecard is
     written without touching this. The ratings arrive as three arrays (UNNEST): no model
     instance per rating. Nothing is written, and the statement says why, when the loop's
     candidate was erased (checked when `refuse_erased`) or when the interviewer already has a
     scorecard for the session (ON CONFLICT DO NOTHING on the one-scorecard-per-seat constraint:
-    no error, so no savepoint is needed to answer the 409 afterwards). On `submit`, once the
-    scorecard is written, the loop becomes completed when every other seat of the loop has a
-    submitted scorecard (the statement cannot see the row it inserts itself, so the writer's
-    seat is left out of the check).
+    no error, so no savepoint is needed to answer the 409 afterwards).
     """
     quote = connection.ops.quote_name
     card_fields = [f for f in Scorecard._meta.concrete_fields if not f.primary_key]
@@ -356,33 +322,24 @@ WITH candidate AS (
     SELECT candidate.id, candidate.erased_at
     FROM {_table(Loop)} AS the_loop
     JOIN {_table(Candidate)} AS candidate ON candidate.id = the_loop.candidate_id
-    WHERE the_loop.id = %(loop_id)s
-), new_card AS (
+    WHERE the_loop.id = %s
+), card AS (
     INSERT INTO {_table(Scorecard)} ({", ".join(quote(f.column) for f in card_fields)})
-    SELECT {", ".join(f"%(card_{f.attname})s" for f in card_fields)}
-    WHERE NOT (%(refuse_erased)s AND EXISTS (SELECT 1 FROM candidate WHERE erased_at IS NOT NULL))
+    SELECT {", ".join(["%s"] * len(card_fields))}
+    WHERE NOT (%s AND EXISTS (SELECT 1 FROM candidate WHERE erased_at IS NOT NULL))
     ON CONFLICT ON CONSTRAINT scorecard_unique_interviewer_session DO NOTHING
     RETURNING id
-), new_ratings AS (
+), rated AS (
     INSERT INTO {_table(CriterionRating)} (scorecard_id, {
         ", ".join(quote(f.column) for f in (*inputs, *constants))
     })
-    SELECT new_card.id, {", ".join(f"given.{quote(f.column)}" for f in inputs)}{
-        "".join(f", %(rating_{f.attname})s::{f.db_type(connection)}" for f in constants)
+    SELECT card.id, {", ".join(f"given.{quote(f.column)}" for f in inputs)}{
+        "".join(f", %s::{f.db_type(connection)}" for f in constants)
     }
-    FROM new_card, UNNEST({
-        ", ".join(f"%(given_{f.attname})s::{f.db_type(connection)}[]" for f in inputs)
-    }) AS given ({", ".join(quote(f.column) for f in inputs)})
-), completed AS (
-    UPDATE {_table(Loop)} AS the_loop SET status = %(completed)s, updated_at = %(now)s
-    WHERE %(submit)s AND EXISTS (SELECT 1 FROM new_card)
-    AND the_loop.id = %(loop_id)s AND the_loop.status = %(scheduled)s
-    AND NOT EXISTS ({_SEATS_WITHOUT_SUBMISSION}
-        AND NOT (seat.session_id = %(card_session_id)s
-        AND seat.interviewer_id = %(card_interviewer_id)s)
-    )
+    FROM card, UNNEST({", ".join(f"%s::{f.db_type(connection)}[]" for f in inputs)})
+        AS given ({", ".join(quote(f.column) for f in inputs)})
 )
-SELECT (SELECT id FROM new_card), candidate.id, candidate.erased_at FROM candidate
+SELECT (SELECT id FROM card), candidate.id, candidate.erased_at FROM candidate
 """
     return sql, card_fields, constants
 
@@ -392,39 +349,30 @@ def _insert_scorecard(
     scorecard: Scorecard,
     ratings: Sequence[RatingInput],
     rubric: SessionRubric,
-    submit: bool,
+    refuse_erased: bool,
 ) -> None:
     """Write `scorecard` (its pk is set) and its ratings in one statement, with `rating_rows`
-    for the response, and on `submit` complete the loop if this was its last scorecard; or
-    write nothing and refuse: 409 when the interviewer already has a scorecard for the session
-    (committed, or committed by a concurrent request this one waited for), or, on `submit`,
-    when the loop's candidate was erased.
+    for the response; or write nothing and refuse: 409 when the interviewer already has a
+    scorecard for the session (committed, or committed by a concurrent request this one waited
+    for), or, with `refuse_erased`, when the loop's candidate was erased.
 
-    With `submit`, precondition: the caller holds the loop's row lock, which every submission
-    and the erasure take too, so this statement (a new snapshot) sees every scorecard submitted
-    before it and an erasure committed while it waited."""
+    With `refuse_erased`, precondition: the caller holds the loop's row lock, which the erasure
+    takes too, so this statement (a new snapshot) sees an erasure committed while it waited."""
     sql, card_fields, constants = _insert_scorecard_statement()
     notes = [item.get("note", "") for item in ratings]
-    params = {
-        **_completion_params(loop_id=scorecard.loop_id),
-        **{
-            f"card_{f.attname}": v
-            for f, v in zip(card_fields, _column_values(scorecard, card_fields), strict=True)
-        },
-        **{
-            f"rating_{f.attname}": f.get_db_prep_save(f.get_default(), connection)
-            for f in constants
-        },
-        "given_criterion_id": [item["criterion"] for item in ratings],
-        "given_rating": [item["rating"] for item in ratings],
-        "given_note": notes,
-        "refuse_erased": submit,
-        "submit": submit,
-    }
+    params = [
+        scorecard.loop_id,
+        *_column_values(scorecard, card_fields),
+        refuse_erased,
+        *(f.get_db_prep_save(f.get_default(), connection) for f in constants),
+        [item["criterion"] for item in ratings],
+        [item["rating"] for item in ratings],
+        notes,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         scorecard_id, candidate_id, erased_at = cursor.fetchone()
-    if submit:
+    if refuse_erased:
         candidate_refuse_if_erased(Candidate(pk=candidate_id, erased_at=erased_at), field="session")
     if scorecard_id is None:
         raise _refuse_second_scorecard(
@@ -448,6 +396,22 @@ def _lock_scheduled_loop(*, loop_id: int) -> None:
     _refuse_if_candidate_erased(loop_id=loop_id)
 
 
+# One conditional UPDATE: the loop becomes completed when no interviewer of any of its sessions
+# is without a submitted scorecard. Written out once: built through the ORM (two nested Exists),
+# compiling it cost more than running it, on every submission.
+_COMPLETE_LOOP_SQL = f"""
+UPDATE {_table(Loop)} AS the_loop SET status = %(completed)s, updated_at = %(now)s
+WHERE the_loop.id = %(loop_id)s AND the_loop.status = %(scheduled)s AND NOT EXISTS (
+    SELECT 1 FROM {_table(SessionInterviewer)} AS seat
+    WHERE seat.loop_id = the_loop.id AND NOT EXISTS (
+        SELECT 1 FROM {_table(Scorecard)} AS card
+        WHERE card.session_id = seat.session_id AND card.interviewer_id = seat.interviewer_id
+        AND card.status = %(submitted)s
+    )
+)
+"""
+
+
 def _loop_complete_if_all_submitted(*, loop_id: int) -> bool:
     """Mark the loop completed once every interviewer of every session has submitted.
 
@@ -455,7 +419,16 @@ def _loop_complete_if_all_submitted(*, loop_id: int) -> bool:
     check (a new snapshot under READ COMMITTED) sees every scorecard submitted before ours.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_COMPLETE_LOOP_SQL, _completion_params(loop_id=loop_id))
+        cursor.execute(
+            _COMPLETE_LOOP_SQL,
+            {
+                "completed": Loop.Status.COMPLETED.value,
+                "now": timezone.now(),
+                "loop_id": loop_id,
+                "scheduled": Loop.Status.SCHEDULED.value,
+                "submitted": Scorecard.Status.SUBMITTED.value,
+            },
+        )
         return cursor.rowcount == 1
 
 
@@ -523,10 +496,10 @@ def scorecard_create(
 ) -> Scorecard:
     """Write the requesting interviewer's scorecard for a session, as a draft or submitted.
 
-    One transaction and two statements whatever the number of ratings: read the session, the
-    seat and the rubric (on submit, under the loop's row lock); write the scorecard and its
-    ratings and, on submit, complete the loop if this was its last scorecard. Every refusal
-    comes before the first write. A second scorecard for the same interviewer and
+    One transaction and three statements at most whatever the number of ratings: read the
+    session, the seat and the rubric (on submit, under the loop's row lock); write the
+    scorecard and its ratings; on submit, complete the loop if this was its last scorecard.
+    Every refusal comes before the first write. A second scorecard for the same interviewer and
     session is refused by the unique constraint and answered with a 409, also when two
     requests race.
 
@@ -559,7 +532,9 @@ def scorecard_create(
             created_at=now,
             updated_at=now,
         )
-        _insert_scorecard(scorecard=scorecard, ratings=ratings, rubric=rubric, submit=submit)
+        _insert_scorecard(scorecard=scorecard, ratings=ratings, rubric=rubric, refuse_erased=submit)
+        if submit:
+            _loop_complete_if_all_submitted(loop_id=session.loop_id)
         return scorecard
 
 
