@@ -3,7 +3,8 @@
 The same key with the same body returns the original response and creates nothing; the same key
 with another body is a 409. The record is inserted in the same transaction as the create, so a
 concurrent retry waits on the unique index and then replays the committed response; a later retry
-finds the key taken the same way (one INSERT, no lookup, for a new key).
+finds the key taken the same way (one INSERT, no lookup, for a new key). Plain SQL: these two
+statements run on every create that carries a key.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -44,6 +46,46 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     return response
 
 
+def _table() -> str:
+    return connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+
+
+def _claim(*, request: Request, key: str, fingerprint: str) -> int | None:
+    """Insert the key's record (no response yet); its id, or None when the key was used before
+    (or by a request that committed first while this one waited for it on the unique index)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table()} (user_id, {connection.ops.quote_name('key')}, method, path, "
+            "request_fingerprint, created_at) VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT ON CONSTRAINT idempotency_unique_user_key DO NOTHING RETURNING id",
+            [request.user.pk, key, request.method, request.path[:500], fingerprint, timezone.now()],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _remember(*, record_id: int, response: Response) -> None:
+    """Store the response to replay (the JSON it renders to, as a JSON value)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table()} SET status_code = %s, response_body = %s::jsonb WHERE id = %s",
+            [response.status_code, json.dumps(response.data, default=str), record_id],
+        )
+
+
+def _replay_recorded(*, request: Request, key: str, fingerprint: str) -> Response:
+    existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+    if existing is None or existing.status_code is None:
+        # Removed since (a purge) between the insert that found it and this read.
+        raise ApplicationError(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "A request with this Idempotency-Key was being recorded; retry it.",
+            {"Idempotency-Key": ["Retry the request."]},
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    return _replay(existing, fingerprint)
+
+
 def idempotent(view_method: Callable) -> Callable:
     """Decorate a view's `post` so that an Idempotency-Key makes it safe to retry."""
 
@@ -60,33 +102,19 @@ def idempotent(view_method: Callable) -> Callable:
                 {"Idempotency-Key": ["Invalid length."]},
             )
         fingerprint = _fingerprint(request)
-        # No lookup first: a new key (nearly every request) costs one INSERT, and a key already
-        # used fails that INSERT on the unique index and is replayed below.
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=request.user,
-                    key=key,
-                    method=request.method,
-                    path=request.path[:500],
-                    request_fingerprint=fingerprint,
-                )
-                response = view_method(self, request, *args, **kwargs)
-                if response.status_code >= 400:
-                    # A refused request is not remembered: the client may fix it and retry
-                    # with the same key. Roll back the record with the savepoint.
-                    transaction.set_rollback(True)
-                    return response
-                record.status_code = response.status_code
-                record.response_body = json.loads(json.dumps(response.data, default=str))
-                record.save(update_fields=["status_code", "response_body"])
+        # No lookup first: a new key (nearly every request) costs one INSERT and, once answered,
+        # one UPDATE with the response; a key already used inserts nothing and is replayed.
+        with transaction.atomic():
+            record_id = _claim(request=request, key=key, fingerprint=fingerprint)
+            if record_id is None:
+                return _replay_recorded(request=request, key=key, fingerprint=fingerprint)
+            response = view_method(self, request, *args, **kwargs)
+            if response.status_code >= 400:
+                # A refused request is not remembered: the client may fix it and retry
+                # with the same key. Roll back the record with the transaction.
+                transaction.set_rollback(True)
                 return response
-        except IntegrityError:
-            # This key was used before, or by a request that committed first while we waited
-            # for it on the unique index.
-            existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
-            if existing is None or existing.status_code is None:
-                raise
-            return _replay(existing, fingerprint)
+            _remember(record_id=record_id, response=response)
+            return response
 
     return wrapper

@@ -13,28 +13,36 @@ Rules, each refused with a 4xx that says what to change:
 - when every interviewer of every session of a loop has submitted, the loop becomes completed.
 
 The database has the last word on races: one scorecard per interviewer per session is a unique
-constraint (a second insert is a 409, never a 500), and a submission locks the loop row (at the
-end of its transaction) so that the "everyone has submitted" check sees every scorecard
-committed before it and a loop cancelled meanwhile refuses it.
+constraint (a second insert is a 409, never a 500), and a submission locks the loop row (until
+its commit) so that the "everyone has submitted" check sees every scorecard committed before it
+and a loop cancelled, or a candidate erased, meanwhile refuses it.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, models, transaction
 from django.utils import timezone
 from rest_framework import status
 
 from core.errors import ApplicationError, ErrorCode
 from core.roles import is_admin
 from core.services import audit_record
-from interviews.models import Candidate, InterviewSession, Loop, SessionInterviewer, SessionTrainee
+from interviews.models import (
+    Candidate,
+    InterviewSession,
+    Loop,
+    SessionInterviewer,
+    SessionQuestion,
+    SessionTrainee,
+)
 from interviews.services.candidates import candidate_refuse_if_erased
 from questionbank.models import RubricCriterion
 from scoring.scorecards.events import scorecard_event_emit
@@ -91,7 +99,7 @@ def _session_rubric(*, session_id: int) -> SessionRubric:
 @dataclass(frozen=True)
 class SessionForCreate:
     loop: Loop  # its pk and status only
-    is_interviewer: bool
+    seat_id: int | None  # the writer's SessionInterviewer row in the session, if any
     rubric: SessionRubric
     is_trainee: bool = False
 
@@ -99,36 +107,55 @@ class SessionForCreate:
     def loop_id(self) -> int:
         return self.loop.pk
 
+    @property
+    def is_interviewer(self) -> bool:
+        return self.seat_id is not None
+
+    @property
+    def is_shadow(self) -> bool:
+        """The writer sits in the session as a trainee only: their scorecard is a shadow one."""
+        return self.is_trainee and not self.is_interviewer
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+# The session, its loop's status, the writer's seat in it (at most one: a unique constraint),
+# whether the writer is one of its trainees (a shadow seat), and its rubric: one row per criterion
+# of the session's questions, one row without a criterion when it has none, no row when there is
+# no such session. Plain SQL: compiling the ORM form of this join cost more than running it, on
+# every submission.
+_SESSION_FOR_CREATE_SQL = f"""
+SELECT session.loop_id, the_loop.status, seat.id,
+    EXISTS (
+        SELECT 1 FROM {_table(SessionTrainee)} AS trainee
+        WHERE trainee.session_id = session.id AND trainee.trainee_id = %(interviewer_id)s
+    ),
+    criterion.id, criterion.question_id, criterion.is_active
+FROM {_table(InterviewSession)} AS session
+JOIN {_table(Loop)} AS the_loop ON the_loop.id = session.loop_id
+LEFT JOIN {_table(SessionInterviewer)} AS seat
+    ON seat.session_id = session.id AND seat.interviewer_id = %(interviewer_id)s
+LEFT JOIN {_table(SessionQuestion)} AS asked ON asked.session_id = session.id
+LEFT JOIN {_table(RubricCriterion)} AS criterion ON criterion.question_id = asked.question_id
+WHERE session.id = %(session_id)s
+"""
+
 
 def _session_for_create(
-    *, session_id: int, interviewer: AbstractBaseUser
+    *, session_id: int, interviewer: AbstractBaseUser, lock_loop: bool
 ) -> SessionForCreate | None:
-    """A session's loop, whether `interviewer` interviews in it, and its rubric, in one query:
-    one row per criterion of the session's questions (one row without a criterion when it has
-    none), or no row when there is no such session. The write path's first statement."""
-    criteria = "session_questions__question__criteria"
-    rows = list(
-        InterviewSession.objects.filter(pk=session_id)
-        .annotate(
-            is_interviewer=Exists(
-                SessionInterviewer.objects.filter(
-                    session_id=OuterRef("pk"), interviewer_id=interviewer.pk
-                )
-            ),
-            is_trainee=Exists(
-                SessionTrainee.objects.filter(session_id=OuterRef("pk"), trainee_id=interviewer.pk)
-            ),
-        )
-        .values_list(
-            "loop_id",
-            "loop__status",
-            "is_interviewer",
-            "is_trainee",
-            f"{criteria}__id",
-            f"{criteria}__question_id",
-            f"{criteria}__is_active",
-        )
-    )
+    """A session's loop, the writer's seat in it and its rubric, in one query (None when there
+    is no such session). The write path's first statement; the one place the seat is read.
+
+    `lock_loop` also takes the loop's row lock (a submission: see `scorecard_create`); the loop
+    status read is then the one committed last (PostgreSQL rereads a locked row it waited for).
+    """
+    sql = _SESSION_FOR_CREATE_SQL + (" FOR UPDATE OF the_loop" if lock_loop else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"session_id": session_id, "interviewer_id": interviewer.pk})
+        rows = cursor.fetchall()
     if not rows:
         return None
     question_of: dict[int, int] = {}
@@ -138,10 +165,10 @@ def _session_for_create(
             question_of[criterion_id] = question_id
             if is_active:
                 active.add(criterion_id)
-    loop_id, loop_status, is_interviewer, is_trainee = rows[0][:4]
+    loop_id, loop_status, seat_id, is_trainee = rows[0][:4]
     return SessionForCreate(
         loop=Loop(pk=loop_id, status=loop_status),
-        is_interviewer=is_interviewer,
+        seat_id=seat_id,
         is_trainee=is_trainee,
         rubric=SessionRubric(question_of=question_of, active=frozenset(active)),
     )
@@ -248,6 +275,16 @@ def _refuse_if_candidate_erased(*, loop_id: int) -> None:
         candidate_refuse_if_erased(candidate, field="session")
 
 
+@dataclass(frozen=True, slots=True)
+class RatingRow:
+    """A rating as the response shows it (the fields ScorecardRatingOutputSerializer reads)."""
+
+    criterion_id: int
+    question_id_for_output: int
+    rating: int
+    note: str
+
+
 def _rating_rows(
     *, scorecard: Scorecard, ratings: Sequence[RatingInput], rubric: SessionRubric
 ) -> list[CriterionRating]:
@@ -268,12 +305,106 @@ def _rating_rows(
     return rows
 
 
-def _lock_scheduled_loop(*, loop_id: int, allow_completed: bool = False) -> None:
-    """Take the loop's row lock and check, under it, that the loop is still scheduled.
+def _column_values(instance: models.Model, fields: Sequence[models.Field]) -> list[Any]:
+    return [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
 
-    Taken as late as possible (just before the completion check and the commit), so that the
-    interviewers of one loop submitting at the same moment wait for each other only briefly.
+
+# Columns of a new scorecard's ratings other than these take their model default.
+_RATING_INPUT_COLUMNS = ("criterion_id", "rating", "note")
+
+
+@functools.cache
+def _insert_scorecard_statement() -> tuple[str, list[models.Field], list[models.Field]]:
+    """The one statement that writes a new scorecard and its ratings, and its fields.
+
+    Every column of the scorecard comes from the model instance, so a field added to Scorecard is
+    written without touching this. The ratings arrive as three arrays (UNNEST): no model
+    instance per rating. Nothing is written, and the statement says why, when the loop's
+    candidate was erased (checked when `refuse_erased`) or when the interviewer already has a
+    scorecard for the session (ON CONFLICT DO NOTHING on the one-scorecard-per-seat constraint:
+    no error, so no savepoint is needed to answer the 409 afterwards).
     """
+    quote = connection.ops.quote_name
+    card_fields = [f for f in Scorecard._meta.concrete_fields if not f.primary_key]
+    rating = CriterionRating._meta
+    inputs = [rating.get_field(name.removesuffix("_id")) for name in _RATING_INPUT_COLUMNS]
+    constants = [
+        f
+        for f in rating.concrete_fields
+        if not f.primary_key and f.attname not in ("scorecard_id", *_RATING_INPUT_COLUMNS)
+    ]
+    sql = f"""
+WITH candidate AS (
+    SELECT candidate.id, candidate.erased_at
+    FROM {_table(Loop)} AS the_loop
+    JOIN {_table(Candidate)} AS candidate ON candidate.id = the_loop.candidate_id
+    WHERE the_loop.id = %s
+), card AS (
+    INSERT INTO {_table(Scorecard)} ({", ".join(quote(f.column) for f in card_fields)})
+    SELECT {", ".join(["%s"] * len(card_fields))}
+    WHERE NOT (%s AND EXISTS (SELECT 1 FROM candidate WHERE erased_at IS NOT NULL))
+    ON CONFLICT ON CONSTRAINT scorecard_unique_interviewer_session DO NOTHING
+    RETURNING id
+), rated AS (
+    INSERT INTO {_table(CriterionRating)} (scorecard_id, {
+        ", ".join(quote(f.column) for f in (*inputs, *constants))
+    })
+    SELECT card.id, {", ".join(f"given.{quote(f.column)}" for f in inputs)}{
+        "".join(f", %s::{f.db_type(connection)}" for f in constants)
+    }
+    FROM card, UNNEST({", ".join(f"%s::{f.db_type(connection)}[]" for f in inputs)})
+        AS given ({", ".join(quote(f.column) for f in inputs)})
+)
+SELECT (SELECT id FROM card), candidate.id, candidate.erased_at FROM candidate
+"""
+    return sql, card_fields, constants
+
+
+def _insert_scorecard(
+    *,
+    scorecard: Scorecard,
+    ratings: Sequence[RatingInput],
+    rubric: SessionRubric,
+    refuse_erased: bool,
+) -> None:
+    """Write `scorecard` (its pk is set) and its ratings in one statement, with `rating_rows`
+    for the response; or write nothing and refuse: 409 when the interviewer already has a
+    scorecard for the session (committed, or committed by a concurrent request this one waited
+    for), or, with `refuse_erased`, when the loop's candidate was erased.
+
+    With `refuse_erased`, precondition: the caller holds the loop's row lock, which the erasure
+    takes too, so this statement (a new snapshot) sees an erasure committed while it waited."""
+    sql, card_fields, constants = _insert_scorecard_statement()
+    notes = [item.get("note", "") for item in ratings]
+    params = [
+        scorecard.loop_id,
+        *_column_values(scorecard, card_fields),
+        refuse_erased,
+        *(f.get_db_prep_save(f.get_default(), connection) for f in constants),
+        [item["criterion"] for item in ratings],
+        [item["rating"] for item in ratings],
+        notes,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        scorecard_id, candidate_id, erased_at = cursor.fetchone()
+    if refuse_erased:
+        candidate_refuse_if_erased(Candidate(pk=candidate_id, erased_at=erased_at), field="session")
+    if scorecard_id is None:
+        raise _refuse_second_scorecard(
+            session_id=scorecard.session_id, interviewer_id=scorecard.interviewer_id
+        )
+    scorecard.pk = scorecard_id
+    scorecard._state.adding = False
+    scorecard.rating_rows = [
+        RatingRow(item["criterion"], rubric.question_of[item["criterion"]], item["rating"], note)
+        for item, note in zip(ratings, notes, strict=True)
+    ]
+
+
+def _lock_scheduled_loop(*, loop_id: int, allow_completed: bool = False) -> None:
+    """Take the loop's row lock and check, under it, that the loop is still scheduled and its
+    candidate not erased (submitting a draft)."""
     loop_status = (
         Loop.objects.select_for_update().filter(pk=loop_id).values_list("status", flat=True).first()
     )
@@ -287,11 +418,11 @@ def _lock_scheduled_loop(*, loop_id: int, allow_completed: bool = False) -> None
 # is without a submitted scorecard. Written out once: built through the ORM (two nested Exists),
 # compiling it cost more than running it, on every submission.
 _COMPLETE_LOOP_SQL = f"""
-UPDATE {Loop._meta.db_table} AS the_loop SET status = %(completed)s, updated_at = %(now)s
+UPDATE {_table(Loop)} AS the_loop SET status = %(completed)s, updated_at = %(now)s
 WHERE the_loop.id = %(loop_id)s AND the_loop.status = %(scheduled)s AND NOT EXISTS (
-    SELECT 1 FROM {SessionInterviewer._meta.db_table} AS seat
+    SELECT 1 FROM {_table(SessionInterviewer)} AS seat
     WHERE seat.loop_id = the_loop.id AND NOT EXISTS (
-        SELECT 1 FROM {Scorecard._meta.db_table} AS card
+        SELECT 1 FROM {_table(Scorecard)} AS card
         WHERE card.session_id = seat.session_id AND card.interviewer_id = seat.interviewer_id
         AND card.status = %(submitted)s
     )
@@ -319,63 +450,28 @@ def _loop_complete_if_all_submitted(*, loop_id: int) -> bool:
         return cursor.rowcount == 1
 
 
-def _constraint_name(exc: IntegrityError) -> str:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) or ""
+def _refuse_second_scorecard(*, session_id: int, interviewer_id: int) -> ApplicationError:
+    existing = (
+        Scorecard.objects.filter(session_id=session_id, interviewer_id=interviewer_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    message = (
+        f"You already have a scorecard for session {session_id} (id {existing}); change the "
+        f"draft with PATCH /api/v1/scorecards/{existing}/, or amend it once submitted."
+    )
+    return _refuse(
+        ScorecardErrorCode.SCORECARD_EXISTS, message, status.HTTP_409_CONFLICT, field="session"
+    )
 
 
-def scorecard_create(
-    *,
-    interviewer: AbstractBaseUser,
-    session_id: int,
-    overall_recommendation: str = "",
-    summary: str = "",
-    ratings: Sequence[RatingInput] = (),
-    submit: bool = False,
-) -> Scorecard:
-    """Write the requesting interviewer's scorecard for a session, as a draft or submitted.
-
-    One transaction and a fixed number of statements whatever the number of ratings (they are
-    inserted with one bulk INSERT). A second scorecard for the same interviewer and session is
-    refused by the unique constraint and answered with a 409, also when two requests race.
-    """
-    try:
-        return _scorecard_create(
-            interviewer=interviewer,
-            session_id=session_id,
-            overall_recommendation=overall_recommendation,
-            summary=summary,
-            ratings=ratings,
-            submit=submit,
-        )
-    except IntegrityError as exc:
-        if _constraint_name(exc) != "scorecard_unique_interviewer_session":
-            raise
-        existing = (
-            Scorecard.objects.filter(session_id=session_id, interviewer_id=interviewer.pk)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        message = (
-            f"You already have a scorecard for session {session_id} (id {existing}); change the "
-            f"draft with PATCH /api/v1/scorecards/{existing}/, or amend it once submitted."
-        )
-        raise _refuse(
-            ScorecardErrorCode.SCORECARD_EXISTS, message, status.HTTP_409_CONFLICT, field="session"
-        ) from exc
-
-
-@transaction.atomic
-def _scorecard_create(
-    *,
-    interviewer: AbstractBaseUser,
-    session_id: int,
-    overall_recommendation: str,
-    summary: str,
-    ratings: Sequence[RatingInput],
-    submit: bool,
-) -> Scorecard:
-    session = _session_for_create(session_id=session_id, interviewer=interviewer)
+def _session_to_write_in(
+    *, session_id: int, interviewer: AbstractBaseUser, lock_loop: bool
+) -> SessionForCreate:
+    """The session, if `interviewer` may write its scorecard now (else the refusal)."""
+    session = _session_for_create(
+        session_id=session_id, interviewer=interviewer, lock_loop=lock_loop
+    )
     if session is None:
         message = (
             f"No session with id {session_id} exists; send the id of a session you interview in."
@@ -398,36 +494,69 @@ def _scorecard_create(
             field="session",
         )
     # A trainee's shadow scorecard may follow the loop's completion (it never gates it).
-    shadow = session.is_trainee and not session.is_interviewer
-    _check_loop_open(loop=session.loop, field="session", allow_completed=shadow)
-    rubric = session.rubric
-    _check_ratings(ratings=ratings, rubric=rubric, session_id=session_id)
-    if submit:
-        _check_complete(
-            rated=(item["criterion"] for item in ratings),
-            rubric=rubric,
-            recommendation=overall_recommendation,
+    _check_loop_open(loop=session.loop, field="session", allow_completed=session.is_shadow)
+    return session
+
+
+def _transaction() -> AbstractContextManager:
+    """The caller's transaction when there is one (no savepoint: `scorecard_create` refuses
+    before its first write, so a refusal leaves nothing to undo), else a new one."""
+    return nullcontext() if connection.in_atomic_block else transaction.atomic()
+
+
+def scorecard_create(
+    *,
+    interviewer: AbstractBaseUser,
+    session_id: int,
+    overall_recommendation: str = "",
+    summary: str = "",
+    ratings: Sequence[RatingInput] = (),
+    submit: bool = False,
+) -> Scorecard:
+    """Write the requesting interviewer's scorecard for a session, as a draft or submitted.
+
+    One transaction and three statements at most whatever the number of ratings: read the
+    session, the seat and the rubric (on submit, under the loop's row lock); write the
+    scorecard and its ratings; on submit, complete the loop if this was its last scorecard.
+    Every refusal comes before the first write. A second scorecard for the same interviewer and
+    session is refused by the unique constraint and answered with a 409, also when two
+    requests race.
+
+    Lock order: a submission takes the loop's row lock before it inserts, so two submissions of
+    one seat never wait for each other in opposite orders; the lock is held until the commit,
+    so the completion check sees every scorecard committed before it, and an erasure or a
+    cancellation (which take the same lock) either comes before (and refuses this) or after.
+    """
+    with _transaction():
+        session = _session_to_write_in(
+            session_id=session_id, interviewer=interviewer, lock_loop=submit
         )
-    now = timezone.now()
-    scorecard = Scorecard.objects.create(
-        session_id=session_id,
-        loop_id=session.loop_id,
-        interviewer=interviewer,
-        shadow=shadow,
-        status=Scorecard.Status.SUBMITTED if submit else Scorecard.Status.DRAFT,
-        overall_recommendation=overall_recommendation,
-        summary=summary,
-        submitted_at=now if submit else None,
-        created_at=now,
-        updated_at=now,
-    )
-    scorecard.rating_rows = _rating_rows(scorecard=scorecard, ratings=ratings, rubric=rubric)
-    if submit:
-        # Submitting may complete the loop: lock it, then check (see the two helpers).
-        _lock_scheduled_loop(loop_id=session.loop_id, allow_completed=shadow)
-        _loop_complete_if_all_submitted(loop_id=session.loop_id)
-        scorecard_event_emit(event="scorecard.submitted", scorecard=scorecard)
-    return scorecard
+        rubric = session.rubric
+        _check_ratings(ratings=ratings, rubric=rubric, session_id=session_id)
+        if submit:
+            _check_complete(
+                rated=(item["criterion"] for item in ratings),
+                rubric=rubric,
+                recommendation=overall_recommendation,
+            )
+        now = timezone.now()
+        scorecard = Scorecard(
+            session_id=session_id,
+            loop_id=session.loop_id,
+            interviewer=interviewer,
+            shadow=session.is_shadow,
+            status=Scorecard.Status.SUBMITTED if submit else Scorecard.Status.DRAFT,
+            overall_recommendation=overall_recommendation,
+            summary=summary,
+            submitted_at=now if submit else None,
+            created_at=now,
+            updated_at=now,
+        )
+        _insert_scorecard(scorecard=scorecard, ratings=ratings, rubric=rubric, refuse_erased=submit)
+        if submit:
+            _loop_complete_if_all_submitted(loop_id=session.loop_id)
+            scorecard_event_emit(event="scorecard.submitted", scorecard=scorecard)
+        return scorecard
 
 
 def _scorecard_for_write(*, user: AbstractBaseUser, scorecard_id: int) -> Scorecard:

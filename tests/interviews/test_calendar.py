@@ -193,7 +193,7 @@ def test_names_with_quotes_commas_and_long_text_stay_valid(hiring_manager, clien
 
 def test_another_hiring_manager_gets_404(scheduled, client_for):
     other = UserFactory(username="henry_other_hm")
-    other.groups.add(Group.objects.get(name="hiring_manager"))
+    other.groups.add(Group.objects.get_or_create(name="hiring_manager")[0])
     JobFactory(hiring_manager=other)
     response = client_for(other).get(f"/api/v1/loops/{scheduled['id']}/calendar.ics")
     assert response.status_code == 404

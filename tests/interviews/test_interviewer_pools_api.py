@@ -171,7 +171,7 @@ def test_pool_list_costs_the_same_queries_however_many_members(
     client.get(URL)
     with django_assert_max_num_queries(8) as small:
         assert client.get(URL).status_code == 200
-    group = Group.objects.get(name="interviewer")
+    group = Group.objects.get_or_create(name="interviewer")[0]
     for n in range(20):
         user = UserFactory(username=f"member_{n}")
         user.groups.add(group)

@@ -185,7 +185,7 @@ def test_another_hiring_manager_cannot_use_a_pool_template_or_its_loops(
     from django.contrib.auth.models import Group
 
     rival = django_user_model.objects.create_user("harry_hm", password="x")
-    rival.groups.add(Group.objects.get(name="hiring_manager"))
+    rival.groups.add(Group.objects.get_or_create(name="hiring_manager")[0])
     JobFactory(title="Rival's job", hiring_manager=rival)
     loop = _generate(client_for(hiring_manager), pool_template, candidate).json()
     client = client_for(rival)
@@ -279,7 +279,7 @@ def test_staffing_costs_the_same_queries_whatever_the_pools_size(
     from interviews.services import loop_generate
     from tests.factories import UserFactory
 
-    group = Group.objects.get(name="interviewer")
+    group = Group.objects.get_or_create(name="interviewer")[0]
     counts = []
     for size in (4, 40):
         pool = InterviewerPool.objects.create(name=f"Pool of {size}")

@@ -339,6 +339,7 @@ def test_overdue_queues_one_feedback_overdue_webhook_per_session(
             "id": session.pk,
             "order": session.order,
             "interviewers": [interviewer.pk, other_interviewer.pk],
+            "trainees": [],
             "duration_minutes": 60,
             "scheduled_at": data["session"]["scheduled_at"],
             "questions": [],

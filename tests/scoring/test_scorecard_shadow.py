@@ -37,7 +37,7 @@ def test_an_interviewer_not_among_the_trainees_cannot_submit_a_shadow_scorecard(
     session_with_trainee, client_for
 ):
     stranger = UserFactory(username="tom_interviewer")
-    stranger.groups.add(Group.objects.get(name="interviewer"))
+    stranger.groups.add(Group.objects.get_or_create(name="interviewer")[0])
     response = _submit(client_for(stranger), session_with_trainee)
     assert response.status_code == 403
     assert response.json()["code"] == "not_session_interviewer"
