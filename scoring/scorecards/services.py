@@ -311,7 +311,12 @@ def _insert_scorecard_statement() -> tuple[str, list[models.Field], list[models.
     no error, so no savepoint is needed to answer the 409 afterwards).
     """
     quote = connection.ops.quote_name
-    card_fields = [f for f in Scorecard._meta.concrete_fields if not f.primary_key]
+    # A field with only a database default (db_default, no default) is left to the database.
+    card_fields = [
+        f
+        for f in Scorecard._meta.concrete_fields
+        if not f.primary_key and (f.has_default() or not f.has_db_default())
+    ]
     rating = CriterionRating._meta
     inputs = [rating.get_field(name.removesuffix("_id")) for name in _RATING_INPUT_COLUMNS]
     constants = [
