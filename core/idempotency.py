@@ -50,14 +50,22 @@ def _table() -> str:
     return connection.ops.quote_name(IdempotencyRecord._meta.db_table)
 
 
+def _as_json() -> str:
+    # PostgreSQL stores the JSON text as jsonb; SQLite (`make run`) as the text itself.
+    return "::jsonb" if connection.vendor == "postgresql" else ""
+
+
+_KEY = '"key"'  # a keyword in some SQL dialects; quoted the same in PostgreSQL and SQLite
+
+
 def _claim(*, request: Request, key: str, fingerprint: str) -> int | None:
     """Insert the key's record (no response yet); its id, or None when the key was used before
     (or by a request that committed first while this one waited for it on the unique index)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_table()} (user_id, {connection.ops.quote_name('key')}, method, path, "
-            "request_fingerprint, created_at) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT ON CONSTRAINT idempotency_unique_user_key DO NOTHING RETURNING id",
+            f"INSERT INTO {_table()} (user_id, {_KEY}, method, path, request_fingerprint, "
+            f"created_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, {_KEY}) "
+            "DO NOTHING RETURNING id",
             [request.user.pk, key, request.method, request.path[:500], fingerprint, timezone.now()],
         )
         row = cursor.fetchone()
@@ -68,7 +76,7 @@ def _remember(*, record_id: int, response: Response) -> None:
     """Store the response to replay (the JSON it renders to, as a JSON value)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {_table()} SET status_code = %s, response_body = %s::jsonb WHERE id = %s",
+            f"UPDATE {_table()} SET status_code = %s, response_body = %s{_as_json()} WHERE id = %s",
             [response.status_code, json.dumps(response.data, default=str), record_id],
         )
 

@@ -152,7 +152,9 @@ def _session_for_create(
     `lock_loop` also takes the loop's row lock (a submission: see `scorecard_create`); the loop
     status read is then the one committed last (PostgreSQL rereads a locked row it waited for).
     """
-    sql = _SESSION_FOR_CREATE_SQL + (" FOR UPDATE OF the_loop" if lock_loop else "")
+    # SQLite (`make run`) has no row locks: its writes are serialized by the database lock.
+    locks = lock_loop and connection.features.has_select_for_update_of
+    sql = _SESSION_FOR_CREATE_SQL + (" FOR UPDATE OF the_loop" if locks else "")
     with connection.cursor() as cursor:
         cursor.execute(sql, {"session_id": session_id, "interviewer_id": interviewer.pk})
         rows = cursor.fetchall()
@@ -325,7 +327,12 @@ def _insert_scorecard_statement() -> tuple[str, list[models.Field], list[models.
     no error, so no savepoint is needed to answer the 409 afterwards).
     """
     quote = connection.ops.quote_name
-    card_fields = [f for f in Scorecard._meta.concrete_fields if not f.primary_key]
+    # A field with only a database default (db_default, no default) is left to the database.
+    card_fields = [
+        f
+        for f in Scorecard._meta.concrete_fields
+        if not f.primary_key and (f.has_default() or not f.has_db_default())
+    ]
     rating = CriterionRating._meta
     inputs = [rating.get_field(name.removesuffix("_id")) for name in _RATING_INPUT_COLUMNS]
     constants = [
@@ -367,15 +374,36 @@ def _insert_scorecard(
     rubric: SessionRubric,
     refuse_erased: bool,
 ) -> None:
-    """Write `scorecard` (its pk is set) and its ratings in one statement, with `rating_rows`
-    for the response; or write nothing and refuse: 409 when the interviewer already has a
-    scorecard for the session (committed, or committed by a concurrent request this one waited
-    for), or, with `refuse_erased`, when the loop's candidate was erased.
+    """Write `scorecard` (its pk is set) and its ratings, in one statement on PostgreSQL, with
+    `rating_rows` for the response; or write nothing and refuse: 409 when the interviewer
+    already has a scorecard for the session (committed, or committed by a concurrent request
+    this one waited for), or, with `refuse_erased`, when the loop's candidate was erased.
 
     With `refuse_erased`, precondition: the caller holds the loop's row lock, which the erasure
     takes too, so this statement (a new snapshot) sees an erasure committed while it waited."""
+    if connection.vendor == "postgresql":
+        _insert_scorecard_in_one_statement(
+            scorecard=scorecard, ratings=ratings, refuse_erased=refuse_erased
+        )
+    else:
+        _insert_scorecard_portable(
+            scorecard=scorecard, ratings=ratings, refuse_erased=refuse_erased
+        )
+    scorecard.rating_rows = [
+        RatingRow(
+            item["criterion"],
+            rubric.question_of[item["criterion"]],
+            item["rating"],
+            item.get("note", ""),
+        )
+        for item in ratings
+    ]
+
+
+def _insert_scorecard_in_one_statement(
+    *, scorecard: Scorecard, ratings: Sequence[RatingInput], refuse_erased: bool
+) -> None:
     sql, card_fields, constants = _insert_scorecard_statement()
-    notes = [item.get("note", "") for item in ratings]
     params = [
         scorecard.loop_id,
         *_column_values(scorecard, card_fields),
@@ -383,7 +411,7 @@ def _insert_scorecard(
         *(f.get_db_prep_save(f.get_default(), connection) for f in constants),
         [item["criterion"] for item in ratings],
         [item["rating"] for item in ratings],
-        notes,
+        [item.get("note", "") for item in ratings],
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -396,10 +424,31 @@ def _insert_scorecard(
         )
     scorecard.pk = scorecard_id
     scorecard._state.adding = False
-    scorecard.rating_rows = [
-        RatingRow(item["criterion"], rubric.question_of[item["criterion"]], item["rating"], note)
-        for item, note in zip(ratings, notes, strict=True)
-    ]
+
+
+def _insert_scorecard_portable(
+    *, scorecard: Scorecard, ratings: Sequence[RatingInput], refuse_erased: bool
+) -> None:
+    """`_insert_scorecard` through the ORM, for a database without INSERT in WITH or UNNEST
+    (SQLite, `make run`), whose writes are serialized by the database lock."""
+    if refuse_erased:
+        _refuse_if_candidate_erased(loop_id=scorecard.loop_id)
+    if Scorecard.objects.filter(
+        session_id=scorecard.session_id, interviewer_id=scorecard.interviewer_id
+    ).exists():
+        raise _refuse_second_scorecard(
+            session_id=scorecard.session_id, interviewer_id=scorecard.interviewer_id
+        )
+    scorecard.save(force_insert=True)
+    CriterionRating.objects.bulk_create(
+        CriterionRating(
+            scorecard=scorecard,
+            criterion_id=item["criterion"],
+            rating=item["rating"],
+            note=item.get("note", ""),
+        )
+        for item in ratings
+    )
 
 
 def _lock_scheduled_loop(*, loop_id: int, allow_completed: bool = False) -> None:
