@@ -596,6 +596,9 @@ def webhook_deliveries_sweep(*, now: dt.datetime | None = None) -> list[int]:
     Overdue: due for WEBHOOK_SWEEP_GRACE_SECONDS already (its own task message was never sent,
     was lost, or its worker died; a delivery that just became due still has its message on the
     way). Returns the ids sent, at most SWEEP_BATCH per run, the longest waiting first.
+    Known cost: when the workers are more than the grace behind, a delivery whose message is
+    still queued is sent a second message (harmless: the claim lets one attempt through). Events
+    are fanned out first (their deliveries are new, so not overdue: no second message).
     """
     webhook_events_fan_out()  # events whose wake-up was lost (their deliveries are not overdue)
     now = now or timezone.now()
