@@ -1,4 +1,4 @@
-"""Webhook subscriptions and their deliveries (the delivery log).
+"""Webhook subscriptions, the events waiting to be fanned out, and the deliveries (the log).
 
 A delivery's life (webhooks/services.py has the state machine in its docstring): `pending`
 (stored in the transaction of the change that caused it) -> `succeeded` (a 2xx) or, after the
@@ -7,6 +7,7 @@ long that attempt owns it.
 """
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -87,3 +88,27 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.message_id} ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """An event waiting to be fanned out (the outbox): ONE row per event, inserted in the
+    transaction of the change that caused it; a worker turns it into one delivery per
+    subscription and deletes it, in one transaction (webhooks/services.py)."""
+
+    event = models.CharField(max_length=64, choices=[(e, e) for e in DELIVERY_EVENTS])
+    # The body of every delivery it becomes, {"type", "timestamp", "data"}.
+    payload = models.JSONField()
+    # The subscriptions active for the event when it happened (they get a delivery each).
+    subscription_ids = ArrayField(models.BigIntegerField())
+    # Random at the emit; each delivery's `webhook-id` is derived from it and the subscription
+    # id (uuid5), so it is fixed per delivery and unique across installations.
+    key = models.UUIDField()
+    candidate_id = models.BigIntegerField(null=True, blank=True)
+    loop_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} event {self.pk}"

@@ -1,10 +1,17 @@
 """Writes for webhooks: subscriptions, emitting events, sending deliveries, the sweep.
 
 Life of a delivery:
-- `webhook_event_emit` inserts one `pending` delivery per active subscription to the event, in
-  the transaction of the change that caused it (a rolled-back change sends nothing), and on
-  commit publishes ONE task message for all of them (robust: a broker that is down costs the
-  request nothing; the sweep sends them later).
+- `webhook_event_emit` inserts ONE event row (`WebhookEvent`, the outbox: the payload and the
+  ids of the active subscriptions to the event) in the transaction of the change that caused it
+  (a rolled-back change sends nothing), and on commit wakes the fan-out: `SET NX` of a
+  short-lived key in the cache, and a task message only when this call set it (robust: a broker
+  or cache that is down costs the request nothing; the sweep fans out later). Under load many
+  submissions share one wake-up: the woken task deletes the key BEFORE it reads the outbox, so
+  an event whose wake-up found the key set committed before that read and is fanned out by it.
+- `webhook_events_fan_out` (the woken task, and every sweep) claims the waiting events with one
+  `DELETE .. FOR UPDATE SKIP LOCKED .. RETURNING` and, in the same transaction, inserts one
+  `pending` delivery per subscription, whose `webhook-id` is fixed from then on (uuid5 of the
+  event's random key and the subscription id); after commit it publishes their sends.
 - `webhook_delivery_send` claims the delivery with one conditional UPDATE (pending, due, not
   held by a live claim): `attempts` goes up by one and `claimed_until` is set to the end of the
   attempt's timeout plus WEBHOOK_CLAIM_MARGIN_SECONDS. Of two workers holding the same message,
@@ -17,8 +24,9 @@ Life of a delivery:
 - `webhook_deliveries_sweep` (beat, every WEBHOOK_SWEEP_EVERY_SECONDS) sends every delivery
   that is due and unclaimed, or whose claim ran out (its worker died mid-attempt: tasks are
   acknowledged late, but a killed worker's message only comes back after the broker's
-  visibility timeout). The `webhook-id` is the message id fixed at creation: every attempt and
-  every redelivery of a delivery carries the same one.
+  visibility timeout), after fanning out any event still waiting. The `webhook-id` is the
+  message id fixed at the delivery's creation: every attempt and every redelivery of a delivery
+  carries the same one.
 - A subscription whose every attempt has failed for WEBHOOK_DISABLE_AFTER_DAYS, with at least
   WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row, is disabled (`is_active` false,
   `disabled_reason` saying why); its pending deliveries then end `failed` when their turn comes.
@@ -27,9 +35,11 @@ Life of a delivery:
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import enum
 import functools
+import json
 import logging
 import random
 import secrets
@@ -39,7 +49,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -49,7 +59,7 @@ from core.errors import ApplicationError
 from core.services import audit_record
 from webhooks.addresses import AddressRefused, receiver_check
 from webhooks.events import EVENTS, PING
-from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.selectors import SUBSCRIPTIONS_CACHE_KEY, webhook_subscriptions_by_event
 from webhooks.sending import body_bytes, webhook_post
 
@@ -58,6 +68,11 @@ logger = logging.getLogger(__name__)
 # Retries at most this far away go to Celery as a countdown; later ones wait for the sweep.
 COUNTDOWN_LIMIT_SECONDS = 60
 SWEEP_BATCH = 1000
+FAN_OUT_BATCH = 500
+# Set (NX) by the emit that publishes a fan-out task, deleted by that task when it starts; the
+# timeout only frees the key when the task message was lost (the sweep fans out meanwhile).
+FAN_OUT_WAKE_KEY = "webhooks:fan-out-wake:v1"
+FAN_OUT_WAKE_SECONDS = 5
 
 
 class WebhookErrorCode(enum.StrEnum):
@@ -201,15 +216,20 @@ def _payload(event: str, data: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": event, "timestamp": timezone.now().isoformat(), "data": dict(data)}
 
 
-def _deliveries_insert(
-    *, event: str, data: Mapping[str, Any], subscription_ids: Iterable[int]
-) -> list[int]:
-    payload = _payload(event, data)
-    about = {
+def _about(data: Mapping[str, Any]) -> dict[str, int]:
+    return {
         name: value
         for name in ("candidate_id", "loop_id")
         if isinstance(value := data.get(name), int)
     }
+
+
+def _deliveries_insert(
+    *, event: str, data: Mapping[str, Any], subscription_ids: Iterable[int]
+) -> list[int]:
+    """One pending delivery per subscription, sent after commit (ping: no outbox row)."""
+    payload = _payload(event, data)
+    about = _about(data)
     rows = WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
@@ -229,6 +249,33 @@ def _deliveries_insert(
     return ids
 
 
+@functools.cache
+def _event_insert_sql() -> str:
+    table = connection.ops.quote_name(WebhookEvent._meta.db_table)
+    return (
+        f"INSERT INTO {table} (event, payload, subscription_ids, key, candidate_id, loop_id, "
+        "created_at) VALUES (%s, %s::jsonb, %s::bigint[], %s, %s, %s, %s)"
+    )
+
+
+def _event_insert(*, event: str, data: Mapping[str, Any], subscription_ids: list[int]) -> None:
+    """The outbox row, in one statement without a model instance (on every submission)."""
+    about = _about(data)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _event_insert_sql(),
+            [
+                event,
+                json.dumps(_payload(event, data)),
+                subscription_ids,
+                uuid.uuid4(),
+                about.get("candidate_id"),
+                about.get("loop_id"),
+                timezone.now(),
+            ],
+        )
+
+
 def webhook_event_emit(
     *, event: str, data: Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 ) -> None:
@@ -237,20 +284,108 @@ def webhook_event_emit(
     `data` is the body's "data": ids and the resource as an admin reads it. Data that concerns a
     candidate carries "candidate_id" or "loop_id" (candidate erasure scrubs those payloads). It
     may be given as a function, called only when someone is subscribed: with no subscriber the
-    emit costs one cache read and nothing else. The deliveries are sent after the caller's
-    transaction commits (one task message for all of them); a rollback sends nothing.
+    emit costs one cache read and nothing else. With subscribers it costs one INSERT (the event
+    row; the worker fans it out into a delivery per subscription) and, after the caller's
+    transaction commits, one cache `SET NX` (a wake-up, published only when no other is on its
+    way). A rollback sends nothing.
     """
     if event not in EVENTS:
         raise ValueError(f"{event!r} is not a webhook event")
     subscription_ids = webhook_subscriptions_by_event().get(event)
     if not subscription_ids:
         return
-    # In the caller's transaction, without a savepoint of our own (two statements less on every
-    # submission); called outside one, it is a transaction of its own.
-    with transaction.atomic(savepoint=False):
-        _deliveries_insert(
-            event=event, data=data() if callable(data) else data, subscription_ids=subscription_ids
+    # One statement, in the caller's transaction (or its own, called outside one).
+    _event_insert(
+        event=event, data=data() if callable(data) else data, subscription_ids=subscription_ids
+    )
+    transaction.on_commit(webhook_fan_out_wake, robust=True)
+
+
+def webhook_fan_out_wake() -> bool:
+    """Publish a fan-out task unless one is already on its way (True when this call published).
+
+    Never raises: with the cache or the broker down, the events wait for the sweep."""
+    from webhooks.tasks import webhook_events_fan_out_task
+
+    try:
+        if not cache.add(FAN_OUT_WAKE_KEY, 1, FAN_OUT_WAKE_SECONDS):
+            return False  # a task not yet started will read the outbox after this commit
+        webhook_events_fan_out_task.apply_async()
+    except Exception:  # redis/kombu raise many types for an unreachable server
+        logger.warning("webhook fan-out not woken; the sweep fans the events out", exc_info=True)
+        with contextlib.suppress(Exception):
+            cache.delete(FAN_OUT_WAKE_KEY)  # the next emit tries again
+        return False
+    return True
+
+
+def _delivery_message_id(event_key: uuid.UUID, subscription_id: int) -> str:
+    return f"msg_{uuid.uuid5(event_key, str(subscription_id)).hex}"
+
+
+@functools.cache
+def _events_claim_sql() -> str:
+    table = connection.ops.quote_name(WebhookEvent._meta.db_table)
+    return (
+        f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s "
+        "FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, event, payload, subscription_ids, key, candidate_id, loop_id, created_at"
+    )
+
+
+def _events_fan_out_batch() -> tuple[int, list[int]]:
+    """Claim up to FAN_OUT_BATCH waiting events (deleting them) and insert their deliveries, in
+    one transaction; returns how many events, and the delivery ids (sent after commit)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_events_claim_sql(), [FAN_OUT_BATCH])
+        events = cursor.fetchall()
+        wanted = {sub for row in events for sub in row[3]}
+        # Only subscriptions that still exist (a deleted one keeps its row; this guards a purge).
+        existing = set(
+            WebhookSubscription.objects.filter(pk__in=wanted).values_list("pk", flat=True)
         )
+        rows = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(
+                    subscription_id=subscription_id,
+                    event=event,
+                    message_id=_delivery_message_id(key, subscription_id),
+                    payload=json.loads(payload) if isinstance(payload, str) else payload,
+                    candidate_id=candidate_id,
+                    loop_id=loop_id,
+                    created_at=created_at,
+                )
+                for _, event, payload, subscription_ids, key, candidate_id, loop_id, created_at in (
+                    events
+                )
+                for subscription_id in subscription_ids
+                if subscription_id in existing
+            ],
+            batch_size=1000,
+        )
+        ids = [row.pk for row in rows]
+        for start in range(0, len(ids), 100):
+            transaction.on_commit(
+                functools.partial(
+                    webhook_deliveries_enqueue, delivery_ids=ids[start : start + 100]
+                ),
+                robust=True,
+            )
+    return len(events), ids
+
+
+def webhook_events_fan_out() -> list[int]:
+    """Turn every waiting event into one pending delivery per subscription it was for, and
+    publish their sends. Safe to run concurrently (SKIP LOCKED) and twice (a fanned-out event is
+    gone). Returns the new delivery ids."""
+    with contextlib.suppress(Exception):  # a cache that is down: the sweep wakes us
+        cache.delete(FAN_OUT_WAKE_KEY)  # first: a later emit publishes a new wake-up
+    ids: list[int] = []
+    while True:
+        count, batch = _events_fan_out_batch()
+        ids += batch
+        if count < FAN_OUT_BATCH:
+            return ids
 
 
 @transaction.atomic
@@ -461,7 +596,11 @@ def webhook_deliveries_sweep(*, now: dt.datetime | None = None) -> list[int]:
     Overdue: due for WEBHOOK_SWEEP_GRACE_SECONDS already (its own task message was never sent,
     was lost, or its worker died; a delivery that just became due still has its message on the
     way). Returns the ids sent, at most SWEEP_BATCH per run, the longest waiting first.
+    Known cost: when the workers are more than the grace behind, a delivery whose message is
+    still queued is sent a second message (harmless: the claim lets one attempt through). Events
+    are fanned out first (their deliveries are new, so not overdue: no second message).
     """
+    webhook_events_fan_out()  # events whose wake-up was lost (their deliveries are not overdue)
     now = now or timezone.now()
     overdue = now - dt.timedelta(seconds=settings.WEBHOOK_SWEEP_GRACE_SECONDS)
     ids = list(
@@ -486,14 +625,25 @@ def webhook_deliveries_scrub(
     *, candidate_id: int, loop_ids: Iterable[int], scrub: Callable[[Any], Any]
 ) -> int:
     """Rewrite with `scrub` every stored payload about the candidate or their loops (candidate
-    erasure, in the erasure's transaction). Returns how many payloads changed."""
-    changed = []
+    erasure, in the erasure's transaction): the events still waiting for their fan-out first (a
+    fan-out holding one commits before this reads it, and its deliveries are then scrubbed
+    below), then the deliveries. Returns how many payloads changed."""
     about = Q(candidate_id=candidate_id) | Q(loop_id__in=list(loop_ids))
-    rows = WebhookDelivery.objects.filter(about).only("id", "payload")
-    for delivery in rows.iterator(chunk_size=1000):
-        scrubbed = scrub(delivery.payload)
-        if scrubbed != delivery.payload:
-            delivery.payload = scrubbed
-            changed.append(delivery)
-    WebhookDelivery.objects.bulk_update(changed, ["payload"], batch_size=1000)
+    changed = 0
+    for model in (WebhookEvent, WebhookDelivery):
+        rows = model.objects.filter(about).only("id", "payload")
+        if model is WebhookEvent:
+            rows = rows.select_for_update()
+        changed += _payloads_scrub(model, rows, scrub)
+    return changed
+
+
+def _payloads_scrub(model, rows, scrub: Callable[[Any], Any]) -> int:
+    changed = []
+    for row in rows.iterator(chunk_size=1000):
+        scrubbed = scrub(row.payload)
+        if scrubbed != row.payload:
+            row.payload = scrubbed
+            changed.append(row)
+    model.objects.bulk_update(changed, ["payload"], batch_size=1000)
     return len(changed)

@@ -8,6 +8,7 @@ from webhooks.services import (
     webhook_deliveries_enqueue,
     webhook_deliveries_sweep,
     webhook_delivery_send,
+    webhook_events_fan_out,
 )
 
 
@@ -26,3 +27,9 @@ def webhook_deliveries_send_task(delivery_ids: list[int]) -> None:
 def webhook_deliveries_sweep_task() -> list[int]:
     """Beat: send deliveries that are overdue and unclaimed, or whose worker died mid-attempt."""
     return webhook_deliveries_sweep()
+
+
+@shared_task(name="webhooks.tasks.webhook_events_fan_out_task")
+def webhook_events_fan_out_task() -> int:
+    """Woken after commit by emits (coalesced): fan the waiting events out into deliveries."""
+    return len(webhook_events_fan_out())

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from webhooks.models import WebhookDelivery, WebhookSubscription
-from webhooks.services import webhook_event_emit
+from webhooks.services import webhook_event_emit, webhook_events_fan_out
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +122,7 @@ def test_emit_reaches_only_active_subscribers_of_the_event(admin_user, client_fo
     client.delete(f"/api/v1/webhooks/{deleted['id']}/")
 
     webhook_event_emit(event="loop.decided", data={"loop_id": 3, "candidate_id": 9})
+    webhook_events_fan_out()  # the worker's part: a delivery per subscription
 
     (delivery,) = WebhookDelivery.objects.all()
     assert delivery.subscription_id == wanted["id"]
@@ -153,6 +154,7 @@ def test_delivery_log_is_paginated_with_a_fixed_number_of_queries(
     ).json()
     for number in range(30):
         webhook_event_emit(event="loop.decided", data={"loop_id": number})
+    webhook_events_fan_out()
 
     with django_assert_max_num_queries(6):
         response = client.get(f"/api/v1/webhooks/{created['id']}/deliveries/?page_size=25")
@@ -196,6 +198,7 @@ def test_redeliver_sends_the_same_message_again_as_a_new_log_entry(admin_user, c
         "/api/v1/webhooks/", {"url": URL, "events": ["loop.decided"]}, format="json"
     ).json()
     webhook_event_emit(event="loop.decided", data={"loop_id": 1})
+    webhook_events_fan_out()  # the worker's part: a delivery per subscription
     original = WebhookDelivery.objects.get()
     base = f"/api/v1/webhooks/{created['id']}/deliveries/{original.pk}/redeliver/"
 

@@ -8,7 +8,11 @@ from django.utils import timezone
 
 from tests.webhooks.conftest import SECRET
 from webhooks.models import WebhookDelivery, WebhookSubscription
-from webhooks.services import webhook_delivery_send, webhook_event_emit
+from webhooks.services import (
+    webhook_delivery_send,
+    webhook_event_emit,
+    webhook_events_fan_out,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +22,7 @@ def _delivery(url: str, **subscription_fields) -> WebhookDelivery:
         url=url, events=["loop.decided"], secret=SECRET, **subscription_fields
     )
     webhook_event_emit(event="loop.decided", data={"loop_id": 1})
+    webhook_events_fan_out()  # the worker's part: a delivery per subscription
     return WebhookDelivery.objects.get(subscription=subscription)
 
 
@@ -75,6 +80,7 @@ def test_a_long_run_of_failures_disables_the_subscription_with_its_reason(
     delivery = _delivery(receiver.url, consecutive_failures=19, failing_since=failing_for)
     subscription = delivery.subscription
     webhook_event_emit(event="loop.decided", data={"loop_id": 2})
+    webhook_events_fan_out()  # the worker's part: a delivery per subscription
     queued = WebhookDelivery.objects.exclude(pk=delivery.pk).get()
 
     webhook_delivery_send(delivery_id=delivery.pk)
@@ -91,6 +97,7 @@ def test_a_long_run_of_failures_disables_the_subscription_with_its_reason(
     assert len(receiver.received) == 1
     # Nothing new is queued for it; enabling it again clears the reason.
     webhook_event_emit(event="loop.decided", data={"loop_id": 3})
+    webhook_events_fan_out()  # the worker's part: a delivery per subscription
     assert WebhookDelivery.objects.count() == 2
     enabled = client_for(admin_user).patch(
         f"/api/v1/webhooks/{subscription.pk}/", {"is_active": True}, format="json"

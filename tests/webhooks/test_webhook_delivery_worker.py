@@ -12,12 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
+from celery.signals import before_task_publish, task_postrun
 from django.db import connection
 
 from config.celery import app
 from tests.factories import rated_session
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WebhookEvent
+from webhooks.services import FAN_OUT_WAKE_KEY, webhook_deliveries_sweep, webhook_event_emit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -35,19 +36,29 @@ def _close_worker_connection(**kwargs) -> None:
 
 
 @pytest.fixture
-def worker() -> Iterator[None]:
+def broker() -> Iterator[None]:
+    """The Redis broker, empty, for this test (a worker may be started later)."""
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     _use_broker(BROKER_URL)
     app.control.purge()
     task_postrun.connect(_close_worker_connection)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20):
-            yield
+        yield
     finally:
         task_postrun.disconnect(_close_worker_connection)
         app.conf.update(saved)
         _use_broker(saved["broker_url"])
         app.conf.update(saved)
+
+
+def _worker():
+    return start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=20)
+
+
+@pytest.fixture
+def worker(broker) -> Iterator[None]:
+    with _worker():
+        yield
 
 
 def _wait_for_status(delivery_id: int, wanted: str, timeout: float = 60.0) -> WebhookDelivery:
@@ -122,3 +133,53 @@ def test_after_the_last_try_a_delivery_is_failed_with_the_last_answer(
     assert (delivery.attempts, delivery.last_status_code) == (3, 500)
     assert delivery.last_error == "The receiver answered 500."
     assert delivery.next_attempt_at is None
+
+
+def test_events_whose_wake_up_was_coalesced_are_sent_by_the_one_woken_task(
+    broker, receiver, subscribe
+):
+    subscriptions = [subscribe(receiver.url, ["loop.decided"])["id"] for _ in range(2)]
+    published = []
+
+    def count(sender=None, **kwargs):
+        published.append(sender)
+
+    before_task_publish.connect(count)
+    try:
+        # Three events committed before any worker runs: the first publishes the wake-up, the
+        # other two find it on its way and publish nothing.
+        for loop_id in (1, 2, 3):
+            webhook_event_emit(event="loop.decided", data={"loop_id": loop_id})
+        assert published == ["webhooks.tasks.webhook_events_fan_out_task"]
+        assert WebhookEvent.objects.count() == 3
+
+        with _worker():
+            requests = receiver.wait_for(6)  # no sweep runs here: the woken task sent them all
+    finally:
+        before_task_publish.disconnect(count)
+
+    assert not WebhookEvent.objects.exists()
+    deliveries = list(WebhookDelivery.objects.order_by("id"))
+    assert sorted(d.subscription_id for d in deliveries) == sorted(subscriptions * 3)
+    assert sorted(r.payload["data"]["loop_id"] for r in requests) == [1, 1, 2, 2, 3, 3]
+    assert {r.headers["webhook-id"] for r in requests} == {d.message_id for d in deliveries}
+    assert len({d.message_id for d in deliveries}) == 6  # one webhook-id per delivery
+    assert all(r.verified for r in requests)
+
+
+def test_an_event_whose_wake_up_was_lost_is_fanned_out_by_the_sweep(receiver, subscribe):
+    from django.core.cache import cache
+
+    subscription = subscribe(receiver.url, ["loop.decided"])
+    cache.set(FAN_OUT_WAKE_KEY, 1, 60)  # a wake-up "on its way" whose message was lost
+
+    webhook_event_emit(event="loop.decided", data={"loop_id": 7})
+    assert not WebhookDelivery.objects.exists()
+    webhook_deliveries_sweep()
+
+    assert not WebhookEvent.objects.exists()
+    (delivery,) = WebhookDelivery.objects.all()
+    assert (delivery.subscription_id, delivery.payload["data"]) == (
+        subscription["id"],
+        {"loop_id": 7},
+    )

@@ -7,7 +7,8 @@ from interviews.models import Loop
 from tests.factories import CandidateFactory, LoopFactory, rated_session
 from tests.scoring.calibration_report_helpers import request_report, run_report_inline
 from webhooks.events import EVENTS
-from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from webhooks.services import webhook_events_fan_out
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,7 @@ def subscription(db) -> WebhookSubscription:
 
 
 def _only(event: str) -> dict:
+    webhook_events_fan_out()  # the worker's part: the waiting events become deliveries
     (delivery,) = WebhookDelivery.objects.filter(event=event)
     assert delivery.payload["type"] == event
     return delivery.payload["data"]
@@ -80,7 +82,7 @@ def test_a_draft_is_not_an_event_until_submitted(interviewer, client_for):
     client = client_for(interviewer)
 
     draft = client.post("/api/v1/scorecards/", plan.body(submit=False), format="json")
-    assert not WebhookDelivery.objects.exists()
+    assert not WebhookEvent.objects.exists()
     client.post(f"/api/v1/scorecards/{draft.json()['id']}/submit/")
 
     assert _only("scorecard.submitted")["scorecard_id"] == draft.json()["id"]
@@ -109,8 +111,18 @@ def test_erasing_a_candidate_scrubs_their_payloads_and_sends_candidate_erased(
     candidate = CandidateFactory(name="Quincy Marlowe-Test")
     plan = rated_session(interviewers=[interviewer], loop=LoopFactory(candidate=candidate))
     summary = "Quincy explained sharding beautifully"
-    client_for(interviewer).post("/api/v1/scorecards/", plan.body(summary=summary), format="json")
+    client = client_for(interviewer)
+    card = client.post("/api/v1/scorecards/", plan.body(summary=summary), format="json").json()
+    webhook_events_fan_out()
     assert summary in str(WebhookDelivery.objects.get().payload)
+    # A second event still waits in the outbox (not fanned out yet) when the erasure comes.
+    amended = "Quincy also explained consistent hashing"
+    client.post(
+        f"/api/v1/scorecards/{card['id']}/amend/",
+        {"reason": "typo", "summary": amended},
+        format="json",
+    )
+    assert amended in str(WebhookEvent.objects.get().payload)
 
     response = client_for(admin_user).post(
         f"/api/v1/candidates/{candidate.pk}/erase/", {"reason": "asked"}, format="json"
@@ -119,6 +131,8 @@ def test_erasing_a_candidate_scrubs_their_payloads_and_sends_candidate_erased(
     assert response.status_code == 200
     assert summary not in str(WebhookDelivery.objects.get(event="scorecard.submitted").payload)
     assert "[erased]" in str(WebhookDelivery.objects.get(event="scorecard.submitted").payload)
+    assert amended not in str(WebhookEvent.objects.get(event="scorecard.amended").payload)
+    assert amended not in str(_only("scorecard.amended"))
     erased = _only("candidate.erased")
     assert erased == {
         "candidate_id": candidate.pk,

@@ -11,7 +11,11 @@ import pytest
 
 from tests.webhooks.conftest import SECRET
 from webhooks.models import WebhookDelivery, WebhookSubscription
-from webhooks.services import webhook_delivery_send, webhook_event_emit
+from webhooks.services import (
+    webhook_delivery_send,
+    webhook_event_emit,
+    webhook_events_fan_out,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +141,7 @@ def _pending_delivery(url: str) -> WebhookDelivery:
         url=url, events=["loop.decided"], secret=SECRET
     )
     webhook_event_emit(event="loop.decided", data={"loop_id": 1})
+    webhook_events_fan_out()  # the worker's part: a delivery per subscription
     return WebhookDelivery.objects.get(subscription=subscription)
 
 
