@@ -42,6 +42,7 @@ def _two_runs_at_once(now: dt.datetime) -> list[dict[str, int]]:
 
 def test_two_beat_runs_at_once_send_each_reminder_and_notice_once(smtp_server):
     from webhooks.models import WebhookDelivery, WebhookSubscription
+    from webhooks.services import webhook_events_fan_out
 
     WebhookSubscription.objects.create(
         url="https://93.184.215.14/hooks",
@@ -73,6 +74,7 @@ def test_two_beat_runs_at_once_send_each_reminder_and_notice_once(smtp_server):
     assert len(ids) == 42 and len(set(ids)) == 42
     assert (sent["sent_reminder"], sent["sent_overdue"], sent["overdue_sessions"]) == (36, 6, 6)
     # One feedback.overdue webhook per session, whichever run recorded it.
+    webhook_events_fan_out()  # the worker's part: a delivery per subscription
     overdue_events = WebhookDelivery.objects.filter(event="feedback.overdue")
     assert sorted(d.payload["data"]["session_id"] for d in overdue_events) == sorted(
         set(notices.filter(kind="overdue").values_list("session_id", flat=True))

@@ -308,6 +308,7 @@ def test_overdue_queues_one_feedback_overdue_webhook_per_session(
     smtp_server, hiring_manager, interviewer, other_interviewer
 ):
     from webhooks.models import WebhookDelivery, WebhookSubscription
+    from webhooks.services import webhook_events_fan_out
 
     WebhookSubscription.objects.create(
         url="https://93.184.215.14/hooks",
@@ -324,6 +325,7 @@ def test_overdue_queues_one_feedback_overdue_webhook_per_session(
     feedback_reminders_send(now=now)
     feedback_reminders_send(now=now + DAY)  # the second session goes overdue; the first not again
 
+    webhook_events_fan_out()  # the worker's part: a delivery per subscription
     deliveries = WebhookDelivery.objects.filter(event="feedback.overdue").order_by("id")
     assert deliveries.count() == 2
     data = deliveries[0].payload["data"]
