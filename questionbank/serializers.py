@@ -259,21 +259,13 @@ class BankCompetencyInputSerializer(_BankFileItemMixin, serializers.Serializer):
         return self.bank_file.check_new_name(self.section, attrs)
 
 
-class BankQuestionInputSerializer(_BankFileItemMixin, _QuestionFieldsMixin):
-    """A question of the file: the API's question shape without id, by slug (required)."""
+class BankQuestionInputSerializer(_BankFileItemMixin, QuestionCreateInputSerializer):
+    """A question of the file: the API's question shape without id (the create input's fields,
+    one definition), by slug (required here)."""
 
     section = "questions"
 
     slug = StrictSlugField(max_length=100)
-    level = StrictCharField(max_length=50)
-    prompt = StrictCharField(max_length=4000)
-    hint = StrictCharField(max_length=8000)
-    competencies = serializers.ListField(
-        child=StrictSlugField(max_length=50), required=False, default=list, max_length=20
-    )
-    estimated_minutes = StrictIntegerField(min_value=1, max_value=240, default=10)
-    is_active = StrictBooleanField(default=True)
-    rubric = RubricCriterionInputSerializer(many=True, max_length=50)
 
     def validate_level(self, value: str) -> str:
         if value not in self.bank_file.known["levels"]:
