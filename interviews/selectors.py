@@ -470,23 +470,17 @@ def qualified_coverage(
 
 def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:
     """The active questions of the levels, with competencies and exposure (how many
-    non-cancelled loops ask each one). Three queries whatever the bank's size."""
+    non-cancelled loops ask each one, from its `QuestionExposure` counter). Two queries whatever
+    the bank's size and history."""
     levels = list(level_slugs)
     rows = Question.objects.filter(level_id__in=levels, is_active=True).values_list(
-        "id", "level_id", "estimated_minutes"
+        "id", "level_id", "estimated_minutes", "exposure__loops"
     )
     competencies: defaultdict[int, list[str]] = defaultdict(list)
     for question_id, competency in Question.competencies.through.objects.filter(
         question__level_id__in=levels, question__is_active=True
     ).values_list("question_id", "competency_id"):
         competencies[question_id].append(competency)
-    exposure = dict(
-        SessionQuestion.objects.filter(question__level_id__in=levels, question__is_active=True)
-        .exclude(loop__status=Loop.Status.CANCELLED)
-        .values("question_id")
-        .annotate(n=Count("id"))
-        .values_list("question_id", "n")
-    )
     none: frozenset[str] = frozenset()
     return [
         BankQuestion(
@@ -494,9 +488,9 @@ def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:
             level,
             minutes,
             frozenset(competencies[question_id]) if question_id in competencies else none,
-            exposure.get(question_id, 0),
+            exposure or 0,
         )
-        for question_id, level, minutes in rows
+        for question_id, level, minutes, exposure in rows
     ]
 
 

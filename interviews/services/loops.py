@@ -52,6 +52,7 @@ from interviews.selectors import (
     week_loads,
 )
 from interviews.services.candidates import candidate_refuse_if_erased
+from interviews.services.exposure import question_exposure_asked
 from interviews.services.load import lock_weekly_limits, refuse_over_weekly_limit
 from questionbank.models import Question
 
@@ -388,6 +389,7 @@ def _write_plan(
         for row, planned in zip(sessions, plan.sessions, strict=True)
         for q in planned.questions
     )
+    question_exposure_asked(row.question_id for row in rows)
     loop._prefetched_objects_cache = {"sessions": sessions}
     for session in sessions:
         session._prefetched_objects_cache = {
@@ -465,6 +467,9 @@ def loop_cancel(*, actor: User, loop: Loop) -> Loop:
     loop = lock_loop(loop, allowed=(Loop.Status.DRAFT, Loop.Status.SCHEDULED), action="cancelled")
     loop.status = Loop.Status.CANCELLED
     touch_loop(loop, "status")
+    question_exposure_asked(
+        SessionQuestion.objects.filter(loop=loop).values_list("question_id", flat=True), loops=-1
+    )
     audit_record(actor=actor, action="loop.cancelled", target=loop)
     loop_event_emit(event="loop.cancelled", loop=loop)
     return loop
