@@ -28,12 +28,10 @@ from interviews.generator import (
 from interviews.models import (
     Candidate,
     InterviewerPool,
-    InterviewerProfile,
     InterviewSession,
     LevelQuota,
     Loop,
     LoopTemplate,
-    PoolMember,
     SessionInterviewer,
     SessionQuestion,
     SessionTrainee,
@@ -44,11 +42,11 @@ from interviews.selectors import (
     bank_questions,
     iso_week_bounds,
     loop_history,
+    pool_loads,
     pool_staffing,
     qualified_coverage,
     question_pairings,
     questions_asked_of,
-    upcoming_loads,
     week_loads,
 )
 from interviews.services.candidates import candidate_refuse_if_erased
@@ -192,21 +190,14 @@ def _pool_inputs(
     pool coverage and question pairings only for those who take the scoring seats
     (`pool_seat_holders`). A fixed number of queries whatever the pool's size."""
     pool = _pool_of(template)
-    members = PoolMember.objects.filter(pool=pool).values("user_id")
-    limits = dict(
-        InterviewerProfile.objects.filter(
-            user_id__in=members, weekly_limit__isnull=False
-        ).values_list("user_id", "weekly_limit")
-    )
+    week_load, load = pool_loads(pool_id=pool.pk, week=iso_week_bounds(now), now=now)
     staffing = pool_staffing(
         pool=pool,
         candidate_id=candidate.pk,
         trainees_per_session=template.trainees_per_session,
-        weekly_limits=limits,
-        week=iso_week_bounds(now),
+        week_load=week_load,
     )
     request = dataclasses.replace(request, pool=staffing)
-    load = upcoming_loads(interviewer_ids=members, now=now)
     # Who takes the scoring seats is known now; the questions only arrange them, by what their
     # pools cover and how often they asked each question: read both for them alone.
     holders = pool_seat_holders(request, load)
