@@ -29,6 +29,7 @@ import secrets
 import statistics
 import sys
 import time
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -242,6 +243,7 @@ def _pool_phases(*, args, client, job, named, tag: str, analyze, percentile) -> 
         SessionInterviewer,
         SessionQuestion,
     )
+    from interviews.services.exposure import question_exposure_add
     from questionbank.models import Question
 
     sizes = [int(n) for n in args.pool_sizes.split(",")]
@@ -325,6 +327,8 @@ def _pool_phases(*, args, client, job, named, tag: str, analyze, percentile) -> 
                 )
             )
     SessionQuestion.objects.bulk_create(rows, batch_size=5000)
+    # Written around the loop services: their questions' exposure counters, as those keep them.
+    question_exposure_add(Counter(r.question_id for r in rows))
     analyze()
 
     results = []

@@ -9,6 +9,7 @@ rubric criteria (so that every scorecard has the same number of ratings).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,6 +197,7 @@ def _sessions(
     from django.utils import timezone
 
     from interviews.models import InterviewSession, SessionInterviewer, SessionQuestion
+    from interviews.services.exposure import question_exposure_add
 
     now = timezone.now()
     per = shape.questions_per_session
@@ -232,6 +234,8 @@ def _sessions(
         plan[interviewer.id].append(Assignment(session.id, criteria))
     SessionInterviewer.objects.bulk_create(seats, batch_size=5000)
     SessionQuestion.objects.bulk_create(asked, batch_size=5000)
+    # Written around the loop services: their questions' exposure counters, as those keep them.
+    question_exposure_add(Counter(row.question_id for row in asked))
     return plan
 
 

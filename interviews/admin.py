@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from interviews.models import Candidate, InterviewSession, Job, LevelQuota, Loop, LoopTemplate
+from interviews.models import (
+    Candidate,
+    InterviewSession,
+    Job,
+    LevelQuota,
+    Loop,
+    LoopTemplate,
+    SessionQuestion,
+)
+from interviews.services.exposure import question_exposure_asked
 
 
 @admin.register(Job)
@@ -47,3 +56,15 @@ class LoopAdmin(admin.ModelAdmin):
     list_filter = ("status", "decision")
     readonly_fields = ("seed", "balance")
     inlines = [InterviewSessionInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Save, and keep the questions' exposure counters when the edit cancels the loop or
+        takes it out of cancelled (admin.ModelAdmin saves inside a transaction)."""
+        before = Loop.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+        super().save_model(request, obj, form, change)
+        was, now = (status == Loop.Status.CANCELLED for status in (before, obj.status))
+        if change and was != now:
+            question_exposure_asked(
+                SessionQuestion.objects.filter(loop=obj).values_list("question_id", flat=True),
+                loops=-1 if now else 1,
+            )

@@ -309,6 +309,23 @@ class SessionQuestion(models.Model):
         ]
 
 
+class QuestionExposure(models.Model):
+    """How many loops that are not cancelled ask a question: the count of its SessionQuestion
+    rows in such loops, kept as a counter so a generation reads it instead of counting the whole
+    history. Kept by `interviews.services.exposure` in the transaction of every write that adds,
+    swaps or cancels questions (generation, swap, cancellation); a question without a row has
+    exposure 0. Writers that bypass those services (bulk imports, synthetic data) call
+    `question_exposure_recount` afterwards."""
+
+    question = models.OneToOneField(
+        "questionbank.Question",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="exposure",
+    )
+    loops = models.IntegerField(default=0)
+
+
 class InterviewerProfile(models.Model):
     """What the planning side keeps about a user who may interview; created on first write
     (a user without one has no weekly limit)."""

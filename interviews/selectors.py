@@ -355,6 +355,47 @@ def week_loads(
         return dict(cursor.fetchall())
 
 
+def _upcoming_seats_sql() -> str:
+    """Scoring seats of draft or scheduled loops, in sessions unscheduled or from `now` on, of
+    the members of one pool; grouped by user (what `upcoming_loads` counts)."""
+    return (
+        f"SELECT seat.interviewer_id AS user_id, COUNT(*) FROM {Loop._meta.db_table} l "
+        f"JOIN {SessionInterviewer._meta.db_table} seat ON seat.loop_id = l.id "
+        f"JOIN {InterviewSession._meta.db_table} s ON s.id = seat.session_id "
+        "WHERE l.status IN (%(draft)s, %(scheduled)s) "
+        "AND (s.scheduled_at IS NULL OR s.scheduled_at >= %(now)s) "
+        f"AND seat.interviewer_id IN (SELECT user_id FROM {PoolMember._meta.db_table} "
+        "WHERE pool_id = %(pool)s) GROUP BY seat.interviewer_id"
+    )
+
+
+def pool_loads(
+    *, pool_id: int, week: tuple[datetime, datetime], now: datetime
+) -> tuple[dict[int, int], dict[int, int]]:
+    """({user: sessions in `week`} of everyone with one (as `week_loads`), {member of the pool:
+    upcoming sessions} (as `upcoming_loads`)); absent means none. One query whatever the pool's
+    size."""
+    params = {
+        "start": week[0],
+        "end": week[1],
+        "cancelled": Loop.Status.CANCELLED.value,
+        "draft": Loop.Status.DRAFT.value,
+        "scheduled": Loop.Status.SCHEDULED.value,
+        "now": now,
+        "pool": pool_id,
+    }
+    loads: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 0, w.* FROM ({_week_seats_sql('')}) AS w "
+            f"UNION ALL SELECT 1, u.* FROM ({_upcoming_seats_sql()}) AS u",
+            params,
+        )
+        for kind, user_id, n in cursor.fetchall():
+            loads[kind][user_id] = n
+    return loads
+
+
 # --- interviewer pools --------------------------------------------------------------------------
 
 
@@ -389,41 +430,41 @@ def pool_staffing(
     pool: InterviewerPool,
     candidate_id: int,
     trainees_per_session: int,
-    weekly_limits: dict[int, int],
-    week: tuple[datetime, datetime],
+    week_load: dict[int, int],
 ) -> PoolStaffing:
     """What the generator needs to staff a loop from `pool`: its members who may interview
     (active, with an interviewer or hiring_manager role), each with their weekly limit (from
-    `weekly_limits`) and their sessions in `week`; and who met the candidate in earlier loops
-    that were not cancelled. Four queries whatever the pool's size and history. What the
-    members' pools cover is left unknown (None) here: only the scoring seats' holders need it
-    (`qualified_coverage`)."""
+    their profile) and their sessions this week (from `week_load`, see `pool_loads`); and who
+    met the candidate in earlier loops that were not cancelled. Two queries whatever the pool's
+    size and history. What the members' pools cover is left unknown (None) here: only the
+    scoring seats' holders need it (`qualified_coverage`)."""
     member_ids = PoolMember.objects.filter(
         pool=pool, user__is_active=True, user_id__in=may_interview_user_ids()
     ).values("user_id")
     rows = list(
         PoolMember.objects.filter(pool=pool, user_id__in=member_ids).values_list(
-            "user_id", "status"
+            "user_id", "status", "user__interviewer_profile__weekly_limit"
         )
     )
-    loads = week_loads(start=week[0], end=week[1])
     met = frozenset(
         SessionInterviewer.objects.filter(loop__candidate_id=candidate_id)
         .exclude(loop__status=Loop.Status.CANCELLED)
         .values_list("interviewer_id", flat=True)
-    ) | frozenset(
-        SessionTrainee.objects.filter(loop__candidate_id=candidate_id)
-        .exclude(loop__status=Loop.Status.CANCELLED)
-        .values_list("trainee_id", flat=True)
+        .union(
+            SessionTrainee.objects.filter(loop__candidate_id=candidate_id)
+            .exclude(loop__status=Loop.Status.CANCELLED)
+            .values_list("trainee_id", flat=True),
+            all=True,
+        )
     )
     members = tuple(
         StaffMember(
             user=user_id,
             status=member_status,
-            weekly_limit=weekly_limits.get(user_id),
-            week_load=loads.get(user_id, 0),
+            weekly_limit=weekly_limit,
+            week_load=week_load.get(user_id, 0),
         )
-        for user_id, member_status in rows
+        for user_id, member_status, weekly_limit in rows
     )
     return PoolStaffing(
         name=pool.name,
@@ -470,23 +511,17 @@ def qualified_coverage(
 
 def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:
     """The active questions of the levels, with competencies and exposure (how many
-    non-cancelled loops ask each one). Three queries whatever the bank's size."""
+    non-cancelled loops ask each one, from its `QuestionExposure` counter). Two queries whatever
+    the bank's size and history."""
     levels = list(level_slugs)
     rows = Question.objects.filter(level_id__in=levels, is_active=True).values_list(
-        "id", "level_id", "estimated_minutes"
+        "id", "level_id", "estimated_minutes", "exposure__loops"
     )
     competencies: defaultdict[int, list[str]] = defaultdict(list)
     for question_id, competency in Question.competencies.through.objects.filter(
         question__level_id__in=levels, question__is_active=True
     ).values_list("question_id", "competency_id"):
         competencies[question_id].append(competency)
-    exposure = dict(
-        SessionQuestion.objects.filter(question__level_id__in=levels, question__is_active=True)
-        .exclude(loop__status=Loop.Status.CANCELLED)
-        .values("question_id")
-        .annotate(n=Count("id"))
-        .values_list("question_id", "n")
-    )
     none: frozenset[str] = frozenset()
     return [
         BankQuestion(
@@ -494,9 +529,9 @@ def bank_questions(*, level_slugs: Iterable[str]) -> list[BankQuestion]:
             level,
             minutes,
             frozenset(competencies[question_id]) if question_id in competencies else none,
-            exposure.get(question_id, 0),
+            exposure or 0,
         )
-        for question_id, level, minutes in rows
+        for question_id, level, minutes, exposure in rows
     ]
 
 

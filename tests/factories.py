@@ -19,6 +19,7 @@ from interviews.models import (
     SessionInterviewer,
     SessionQuestion,
 )
+from interviews.services.exposure import question_exposure_asked
 from questionbank.models import Competency, Level, Question, RubricCriterion
 from scoring.scorecards.models import CriterionRating, Scorecard
 
@@ -154,12 +155,19 @@ class SessionInterviewerFactory(factory.django.DjangoModelFactory):
 class SessionQuestionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SessionQuestion
+        skip_postgeneration_save = True
 
     session = factory.SubFactory(InterviewSessionFactory)
     loop = factory.LazyAttribute(lambda sq: sq.session.loop)
     question = factory.SubFactory(QuestionFactory)
     order = factory.Sequence(lambda n: n + 1)
     estimated_minutes = 10
+
+    @factory.post_generation
+    def exposure(obj, create, extracted, **kwargs):
+        # Counted as the loop services count it (interviews.services.exposure).
+        if create and obj.loop.status != Loop.Status.CANCELLED:
+            question_exposure_asked([obj.question_id])
 
 
 class ScorecardFactory(factory.django.DjangoModelFactory):

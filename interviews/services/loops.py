@@ -28,12 +28,10 @@ from interviews.generator import (
 from interviews.models import (
     Candidate,
     InterviewerPool,
-    InterviewerProfile,
     InterviewSession,
     LevelQuota,
     Loop,
     LoopTemplate,
-    PoolMember,
     SessionInterviewer,
     SessionQuestion,
     SessionTrainee,
@@ -44,14 +42,15 @@ from interviews.selectors import (
     bank_questions,
     iso_week_bounds,
     loop_history,
+    pool_loads,
     pool_staffing,
     qualified_coverage,
     question_pairings,
     questions_asked_of,
-    upcoming_loads,
     week_loads,
 )
 from interviews.services.candidates import candidate_refuse_if_erased
+from interviews.services.exposure import question_exposure_asked
 from interviews.services.load import lock_weekly_limits, refuse_over_weekly_limit
 from questionbank.models import Question
 
@@ -191,21 +190,14 @@ def _pool_inputs(
     pool coverage and question pairings only for those who take the scoring seats
     (`pool_seat_holders`). A fixed number of queries whatever the pool's size."""
     pool = _pool_of(template)
-    members = PoolMember.objects.filter(pool=pool).values("user_id")
-    limits = dict(
-        InterviewerProfile.objects.filter(
-            user_id__in=members, weekly_limit__isnull=False
-        ).values_list("user_id", "weekly_limit")
-    )
+    week_load, load = pool_loads(pool_id=pool.pk, week=iso_week_bounds(now), now=now)
     staffing = pool_staffing(
         pool=pool,
         candidate_id=candidate.pk,
         trainees_per_session=template.trainees_per_session,
-        weekly_limits=limits,
-        week=iso_week_bounds(now),
+        week_load=week_load,
     )
     request = dataclasses.replace(request, pool=staffing)
-    load = upcoming_loads(interviewer_ids=members, now=now)
     # Who takes the scoring seats is known now; the questions only arrange them, by what their
     # pools cover and how often they asked each question: read both for them alone.
     holders = pool_seat_holders(request, load)
@@ -388,6 +380,7 @@ def _write_plan(
         for row, planned in zip(sessions, plan.sessions, strict=True)
         for q in planned.questions
     )
+    question_exposure_asked(row.question_id for row in rows)
     loop._prefetched_objects_cache = {"sessions": sessions}
     for session in sessions:
         session._prefetched_objects_cache = {
@@ -465,6 +458,9 @@ def loop_cancel(*, actor: User, loop: Loop) -> Loop:
     loop = lock_loop(loop, allowed=(Loop.Status.DRAFT, Loop.Status.SCHEDULED), action="cancelled")
     loop.status = Loop.Status.CANCELLED
     touch_loop(loop, "status")
+    question_exposure_asked(
+        SessionQuestion.objects.filter(loop=loop).values_list("question_id", flat=True), loops=-1
+    )
     audit_record(actor=actor, action="loop.cancelled", target=loop)
     loop_event_emit(event="loop.cancelled", loop=loop)
     return loop

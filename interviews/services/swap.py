@@ -29,6 +29,7 @@ from interviews.models import (
     validate_loop_balance,
 )
 from interviews.selectors import swap_inputs, swap_question_in
+from interviews.services.exposure import question_exposure_add
 from interviews.services.loops import infeasible_error, lock_candidate, lock_loop, touch_loop
 
 
@@ -58,6 +59,7 @@ def loop_swap_question(
     outgoing.question_id = incoming.id
     outgoing.estimated_minutes = incoming.estimated_minutes
     outgoing.save(update_fields=["question", "estimated_minutes"])
+    question_exposure_add({question_out_id: -1, incoming.id: 1})
     loop.balance = swap_balance(
         # Whatever an admin or an old command stored, the generator reads the full shape.
         balance=loop_balance_read(loop.balance),

@@ -42,6 +42,7 @@ from interviews.models import (
     SessionInterviewer,
     SessionQuestion,
 )
+from interviews.services.exposure import question_exposure_add
 from questionbank.models import Level, Question, RubricCriterion
 from scoring.scorecards.bulk import BulkWriter
 from scoring.scorecards.models import CriterionRating, Scorecard
@@ -367,6 +368,9 @@ def _write_session_questions(
             "estimated_minutes": bank.minutes[picked],
         },
     )
+    # Every loop written here is completed: each row is one loop asking its question.
+    asked, loops = np.unique(bank.question_ids[picked], return_counts=True)
+    question_exposure_add(dict(zip(asked.tolist(), loops.tolist(), strict=True)))
 
 
 def _seat_interviewers(

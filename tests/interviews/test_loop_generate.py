@@ -91,9 +91,10 @@ def test_generate_response_equals_the_detail(generate, client_for, hiring_manage
     assert detail.json() == created
 
 
-def test_same_seed_same_plan_for_the_same_inputs(generate, candidate):
+def test_same_seed_same_plan_for_the_same_inputs(generate, candidate, client_for, hiring_manager):
     first = generate().json()
-    Loop.objects.filter(pk=first["id"]).update(status=Loop.Status.CANCELLED)
+    cancelled = client_for(hiring_manager).post(f"/api/v1/loops/{first['id']}/cancel/")
+    assert cancelled.status_code == 200
     second = generate().json()
 
     def shape(body):
