@@ -24,7 +24,6 @@ Without DATABASE_URL it drops and recreates its own database `interview_loops_be
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import statistics
 import sys
@@ -35,7 +34,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "interview_loops_bench_loops"
-DEFAULT_SERVER = "postgres://postgres:postgres@127.0.0.1:5432"
 
 QUOTAS = {
     "beginner": 1,
@@ -48,22 +46,11 @@ QUOTAS = {
 
 
 def _prepare_environment() -> None:
-    if "DATABASE_URL" not in os.environ:
-        import psycopg
-
-        with psycopg.connect(f"{DEFAULT_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DEFAULT_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DEFAULT_DB}"')
-        os.environ["DATABASE_URL"] = f"{DEFAULT_SERVER}/{DEFAULT_DB}"
-    # Production-like settings: DEBUG off (no query log), no HTTPS redirect for the test client,
-    # and a write limit the benchmark cannot reach.
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("THROTTLE_USER_WRITES", "1000000/min")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
+    from bench.stack import in_process_environment
+
+    # A write limit the benchmark cannot reach.
+    in_process_environment(DEFAULT_DB, THROTTLE_USER_WRITES="1000000/min")
 
 
 def _percentile(values: list[float], fraction: float) -> float:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import secrets
 import sys
 import tempfile
@@ -29,7 +28,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "interview_loops_bench_bank"
-DEFAULT_SERVER = "postgres://postgres:postgres@127.0.0.1:5432"
 LEVELS = [
     "beginner",
     "intermediate",
@@ -41,19 +39,10 @@ LEVELS = [
 
 
 def _prepare_environment() -> None:
-    if "DATABASE_URL" not in os.environ:
-        import psycopg
-
-        with psycopg.connect(f"{DEFAULT_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DEFAULT_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DEFAULT_DB}"')
-        os.environ["DATABASE_URL"] = f"{DEFAULT_SERVER}/{DEFAULT_DB}"
-    os.environ.setdefault("DEBUG", "false")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
-    os.chdir(ROOT)
+    from bench.stack import in_process_environment
+
+    in_process_environment(DEFAULT_DB)
 
 
 def synthetic_file(questions: int) -> dict:

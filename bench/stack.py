@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -35,6 +36,33 @@ from bench.traffic import request
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python")
 SECRET_KEY = "drill-only-secret-key-not-for-production-0123456789"
+
+
+IN_PROCESS_SERVER = "postgres://postgres:postgres@127.0.0.1:5432"
+
+
+def in_process_environment(default_db: str, **defaults: str) -> None:
+    """The environment of a bench that runs Django in its own process on the machine's
+    PostgreSQL: without DATABASE_URL, a fresh database `default_db` (dropped and created again);
+    production-like settings (DEBUG off, so no query log while timing; no HTTPS redirect for the
+    test client) and `defaults`, each kept where the caller's environment already sets it."""
+    if "DATABASE_URL" not in os.environ:
+        import psycopg
+
+        with psycopg.connect(f"{IN_PROCESS_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{default_db}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{default_db}"')
+        os.environ["DATABASE_URL"] = f"{IN_PROCESS_SERVER}/{default_db}"
+    settings = {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SECURE_SSL_REDIRECT": "false",
+        **defaults,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    for name, value in settings.items():
+        os.environ.setdefault(name, value)
+    os.chdir(ROOT)
 
 
 def _pg_bin() -> Path:
