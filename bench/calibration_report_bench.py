@@ -57,16 +57,16 @@ def child() -> None:
 
     report_services.calibration_inputs_load = timed_load
     parts = _time_report_parts()
-    json_safe = report_services._json_safe
+    json_text = report_services._json_text
 
-    def timed_json_safe(value):
+    def timed_json_text(value):
         started = time.perf_counter()
         try:
-            return json_safe(value)
+            return json_text(value)
         finally:
-            parts["json_safe"] = time.perf_counter() - started
+            parts["json_text"] = time.perf_counter() - started
 
-    report_services._json_safe = timed_json_safe
+    report_services._json_text = timed_json_text
     baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report = CalibrationReport.objects.create(filters={})
     started, cpu_started = time.perf_counter(), time.process_time()

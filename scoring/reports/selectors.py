@@ -12,12 +12,15 @@ numpy does the rest.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import psycopg
+import psycopg.sql
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max, Q, QuerySet
@@ -31,6 +34,7 @@ from scoring.calibration.trainees import RatingRow
 from scoring.reports.models import CalibrationReport
 from scoring.scorecards.models import CriterionRating, Recommendation, Scorecard
 
+T = TypeVar("T")
 _VALUES_LIST_CHUNK = 50_000
 # A rating travels packed with its scorecard id (and criterion id): see `_ratings_sql`.
 _RATING_SLOTS = 8
@@ -202,27 +206,44 @@ def _ratings_sql(scope: CalibrationScope, one_column: bool) -> tuple[str, list[A
     return sql, params
 
 
-def _packs_in_one_column(card_ids: np.ndarray) -> bool:
+def _packs_in_one_column() -> bool:
     """Whether every rating's (scorecard, criterion, rating) fits one int8 (see `_ratings_sql`):
-    criterion ids below 2^20 and scorecard ids below 2^40 (one indexed max() for criteria)."""
-    if card_ids.size == 0:
-        return True
+    criterion ids below 2^20 and scorecard ids below 2^40 (two indexed max(), over every
+    criterion and scorecard: the scope's are among them)."""
     top_criterion = RubricCriterion.objects.aggregate(top=Max("id"))["top"] or 0
-    return top_criterion < _CRITERION_SLOTS and int(card_ids.max()) < 2**40
+    top_card = Scorecard.objects.aggregate(top=Max("id"))["top"] or 0
+    return top_criterion < _CRITERION_SLOTS and top_card < 2**40
 
 
-def _ratings_load(scope: CalibrationScope, card_ids: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Per rating: scorecard id, criterion id and rating, in one or two packed columns."""
-    if _packs_in_one_column(card_ids):
-        sql, params = _ratings_sql(scope, one_column=True)
-        (packed,) = _fetch_int_columns(sql, params, 1)
+def _ratings_load(
+    scope: CalibrationScope, one_column: bool, side: psycopg.Connection | None = None
+) -> tuple[np.ndarray, ...]:
+    """Per rating: scorecard id, criterion id and rating, in one or two packed columns (on
+    `side`, a connection of its own, when given)."""
+    sql, params = _ratings_sql(scope, one_column=one_column)
+    if one_column:
+        (packed,) = _fetch_int_columns(sql, params, 1, side=side)
         scorecard_and_criterion, rating = np.divmod(packed, _RATING_SLOTS)
         scorecard, criterion = np.divmod(scorecard_and_criterion, _CRITERION_SLOTS)
         return scorecard, criterion, rating
-    sql, params = _ratings_sql(scope, one_column=False)
-    packed, criterion = _fetch_int_columns(sql, params, 2)
+    packed, criterion = _fetch_int_columns(sql, params, 2, side=side)
     scorecard, rating = np.divmod(packed, _RATING_SLOTS)
     return scorecard, criterion, rating
+
+
+def _in_snapshot(
+    connection_params: dict[str, Any], snapshot: str, work: Callable[[psycopg.Connection], T]
+) -> T:
+    """`work(side)` on a new connection `side` whose REPEATABLE READ transaction sees exactly
+    the exported `snapshot` (`pg_export_snapshot()` of the loader's own transaction): what it
+    reads agrees with what the loader reads, while both statements run at once."""
+    with psycopg.connect(**connection_params) as side:
+        side.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        side.read_only = True
+        side.execute(
+            psycopg.sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg.sql.Literal(snapshot))
+        )
+        return work(side)
 
 
 def _criteria_load(criterion_ids: np.ndarray) -> list[np.ndarray]:
@@ -304,20 +325,31 @@ def _int_array(ids: np.ndarray) -> str:
 
 
 def _fetch_int_columns(
-    sql: str, params: list[Any], columns: int, ordered: bool = False, floats: int = 0
+    sql: str,
+    params: list[Any],
+    columns: int,
+    ordered: bool = False,
+    floats: int = 0,
+    side: psycopg.Connection | None = None,
 ) -> list[np.ndarray]:
     """Run `sql` and return its first `columns` columns (each non-null) as numpy arrays: int8
     columns as int64, and the last `floats` of them (float8) as float64.
 
-    With `ordered`, the columns after those are the sort key of the rows.
+    With `ordered`, the columns after those are the sort key of the rows. On PostgreSQL, `side`
+    (a psycopg connection, see `_in_snapshot`) runs it instead of Django's connection.
     """
     if connection.vendor == "postgresql":
-        return _aggregate_int_columns(sql, params, columns, ordered, floats)
+        return _aggregate_int_columns(sql, params, columns, ordered, floats, side)
     return _values_int_columns(sql, params, columns, ordered, floats)
 
 
 def _aggregate_int_columns(
-    sql: str, params: list[Any], columns: int, ordered: bool, floats: int = 0
+    sql: str,
+    params: list[Any],
+    columns: int,
+    ordered: bool,
+    floats: int = 0,
+    side: psycopg.Connection | None = None,
 ) -> list[np.ndarray]:
     # PostgreSQL packs every value into 8 bytes (int8send, big-endian) and concatenates each
     # column into ONE bytea, fetched in binary: one network message and one np.frombuffer a
@@ -337,8 +369,9 @@ def _aggregate_int_columns(
         for i, name in enumerate(names)
     )
     statement = f"SELECT {aggregates} FROM ({sql}) AS scope({', '.join(names)})"
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    if side is None:
+        connection.ensure_connection()
+    with psycopg.Cursor(side or connection.connection) as cursor:
         cursor.execute(statement, params or None, binary=True)
         blobs = cursor.fetchone()
     if blobs[0] is None:
@@ -383,13 +416,20 @@ def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
     rating packed, criterion), the criteria's questions and weights, and the decisions of the
     loops; then the usernames and question slugs of the ids that occur. numpy spreads the
     scorecards' and criteria's columns over the ratings.
+
+    In that snapshot the ratings statement (the largest) runs on a second connection, in a thread,
+    while the scorecards statement runs on this one: the two take about the time of the longer
+    (the snapshot is exported, `_in_snapshot`, so both read the same rows). Inside an outer
+    transaction (its rows may be uncommitted) everything runs here, one statement after another.
     """
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            return _inputs_load(scope)
-    return _inputs_load(scope)
+                cursor.execute("SELECT pg_export_snapshot()")
+                (snapshot,) = cursor.fetchone()
+            return _inputs_load(scope, snapshot)
+    return _inputs_load(scope, None)
 
 
 def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -407,19 +447,32 @@ def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(ids[order][position] == wanted, order[position], -1)
 
 
-def _inputs_load(scope: CalibrationScope) -> CalibrationInputs:
-    sql, params = _cards_sql(scope)
-    (
-        card_id,
-        card_interviewer,
-        card_loop,
-        card_candidate,
-        card_session,
-        card_day,
-        card_recommendation,
-        card_amended_after_peer_view,
-    ) = _fetch_int_columns(sql, params, 8, ordered=True)
-    scorecard, criterion, rating = _ratings_load(scope, card_id)
+def _inputs_load(scope: CalibrationScope, snapshot: str | None) -> CalibrationInputs:
+    one_column = _packs_in_one_column()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="calibration-load") as thread:
+        ratings = None
+        if snapshot is not None:
+            ratings = thread.submit(
+                _in_snapshot,
+                connection.get_connection_params(),
+                snapshot,
+                functools.partial(_ratings_load, scope, one_column),
+            )
+        sql, params = _cards_sql(scope)
+        (
+            card_id,
+            card_interviewer,
+            card_loop,
+            card_candidate,
+            card_session,
+            card_day,
+            card_recommendation,
+            card_amended_after_peer_view,
+        ) = _fetch_int_columns(sql, params, 8, ordered=True)
+        if ratings is not None:
+            scorecard, criterion, rating = ratings.result()
+        else:
+            scorecard, criterion, rating = _ratings_load(scope, one_column)
     card = _rows_of(card_id, scorecard)
     # A rating always has its scorecard in the same snapshot; without one (SQLite, or a load
     # inside an outer transaction racing a submission) it is left out rather than misplaced.

@@ -1,11 +1,14 @@
 """The loader's id lookup: the row of each rating's scorecard, -1 for an id not loaded."""
 
 import numpy as np
+import psycopg
 import pytest
+from django.db import connection, transaction
 
 from scoring.calibration.inputs import _RATING_ALIGNED as RATING_ALIGNED
 from scoring.reports import selectors
 from scoring.reports.selectors import CalibrationScope, _rows_of, calibration_inputs_load
+from scoring.scorecards.models import CriterionRating
 from tests.scoring.calibration_report_helpers import synthetic_hiring_data
 
 
@@ -27,7 +30,7 @@ def test_sparse_or_lower_ids_fall_back_to_a_sorted_search() -> None:
 def test_one_and_two_column_rating_packings_load_the_same_inputs(monkeypatch) -> None:
     synthetic_hiring_data(candidates=12, interviewers=8, seed=3)
     one = calibration_inputs_load(scope=CalibrationScope())
-    monkeypatch.setattr(selectors, "_packs_in_one_column", lambda card_ids: False)
+    monkeypatch.setattr(selectors, "_packs_in_one_column", lambda: False)
     two = calibration_inputs_load(scope=CalibrationScope())
 
     assert one.rating.size > 100
@@ -38,3 +41,49 @@ def test_one_and_two_column_rating_packings_load_the_same_inputs(monkeypatch) ->
         first, second = getattr(one, name)[one_order], getattr(two, name)[two_order]
         assert first.tolist() == second.tolist(), name
     assert one.card_interviewer.tolist() == two.card_interviewer.tolist()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_ratings_read_on_a_second_connection_agree_with_one_connection() -> None:
+    # Outside a transaction the loader reads the ratings on a connection of its own, in a thread,
+    # in the snapshot of its own transaction; inside one, everything on Django's connection.
+    synthetic_hiring_data(candidates=12, interviewers=8, seed=5)
+    assert not connection.in_atomic_block
+    two_connections = calibration_inputs_load(scope=CalibrationScope())
+    with transaction.atomic():
+        one_connection = calibration_inputs_load(scope=CalibrationScope())
+
+    assert two_connections.rating.size > 100
+    first = np.lexsort((two_connections.criterion, two_connections.session))
+    second = np.lexsort((one_connection.criterion, one_connection.session))
+    for name in RATING_ALIGNED:
+        got = getattr(two_connections, name)[first].tolist()
+        assert got == getattr(one_connection, name)[second].tolist(), name
+    for name in ("card_interviewer", "card_loop", "card_recommendation", "decision_loop"):
+        assert getattr(two_connections, name).tolist() == getattr(one_connection, name).tolist()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_second_connection_sees_the_exported_snapshot_not_later_commits() -> None:
+    synthetic_hiring_data(candidates=6, interviewers=8, seed=7)
+    table = CriterionRating._meta.db_table
+    count_sql = f"SELECT count(*) FROM {table}"
+    params = connection.get_connection_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+        cursor.execute(count_sql)
+        (before,) = cursor.fetchone()
+        # Another client deletes ratings and commits while the snapshot is held.
+        with psycopg.connect(**params, autocommit=True) as other:
+            deleted = other.execute(
+                f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} LIMIT 5)"
+            ).rowcount
+        assert deleted == 5
+
+        def count(side):
+            return side.execute(count_sql).fetchone()[0]
+
+        assert selectors._in_snapshot(params, snapshot, count) == before
+    assert CriterionRating.objects.count() == before - 5
