@@ -372,9 +372,13 @@ def _upcoming_seats_sql() -> str:
 def pool_loads(
     *, pool_id: int, week: tuple[datetime, datetime], now: datetime
 ) -> tuple[dict[int, int], dict[int, int]]:
-    """({user: sessions in `week`} of everyone with one (as `week_loads`), {member of the pool:
+    """({member of the pool: sessions in `week`} (as `week_loads`), {member of the pool:
     upcoming sessions} (as `upcoming_loads`)); absent means none. One query whatever the pool's
-    size."""
+    size.
+
+    Inside a transaction (loop generation) the statement runs without parallel workers (`SET
+    LOCAL`, to the transaction's end): its two halves each take a few ms, which starting and
+    gathering workers more than doubled on the 2-core hosts (benchmarked: 17-25 -> 12-13 ms)."""
     params = {
         "start": week[0],
         "end": week[1],
@@ -384,10 +388,14 @@ def pool_loads(
         "now": now,
         "pool": pool_id,
     }
+    members = f"WHERE user_id IN (SELECT user_id FROM {PoolMember._meta.db_table} "
+    members += "WHERE pool_id = %(pool)s)"
     loads: tuple[dict[int, int], dict[int, int]] = ({}, {})
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         cursor.execute(
-            f"SELECT 0, w.* FROM ({_week_seats_sql('')}) AS w "
+            f"SELECT 0, w.* FROM ({_week_seats_sql(members)}) AS w "
             f"UNION ALL SELECT 1, u.* FROM ({_upcoming_seats_sql()}) AS u",
             params,
         )
