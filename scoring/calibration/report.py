@@ -308,6 +308,13 @@ def _fit_free_statistics(
     )
 
 
+def _fit_rows(
+    inputs: CalibrationInputs, fit: SeverityFit
+) -> tuple[list[dict[str, object]], list[dict[str, object]], list[dict[str, object]]]:
+    """The report's rows built on the severity fit: questions, interviewers, candidates."""
+    return _questions(inputs, fit), interviewer_rows(inputs, fit), _candidates(inputs, fit)
+
+
 def build_report(
     inputs: CalibrationInputs, progress: Callable[[int], None] | None = None
 ) -> dict[str, object]:
@@ -323,10 +330,11 @@ def build_report(
     notify(0)
     codes = inputs.codes
     # Two threads: the statistics that do not need the severity fit (agreement, reliability,
-    # variance components, summary) run beside the fit and those built on it. Both spend most of
-    # their time in numpy/scipy/BLAS calls that release the GIL, so on two cores the report takes
-    # about the longer of the two chains instead of their sum (measured at 10^6 ratings: 1.03 ->
-    # 0.70 s, docs/BENCHMARKS.md). The inputs are only read; `progress` is only called from here.
+    # variance components, summary) run beside the fit and the drift fit built on it. Both
+    # spend most of their time in numpy/scipy/BLAS calls that release the GIL, so on two cores
+    # the report takes about the longer of the two chains instead of their sum (measured at
+    # 10^6 ratings: 1.03 -> 0.70 s, docs/BENCHMARKS.md). The inputs are only read; `progress`
+    # is only called from this thread.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="calibration") as side:
         fit_free = side.submit(_fit_free_statistics, inputs)
         fit = fit_severity_model_encoded(
@@ -339,14 +347,13 @@ def build_report(
             codes.criterion,
         )
         notify(40)
-        questions = _questions(inputs, fit)
-        notify(55)
-        interviewers = interviewer_rows(inputs, fit)
-        candidates = _candidates(inputs, fit)
-        notify(75)
+        # The rows built on the fit queue behind the fit-free statistics on the side thread
+        # (together shorter than the drift fit, which runs here meanwhile).
+        fit_rows = side.submit(_fit_rows, inputs, fit)
         drift = _drift(inputs, fit, inputs.drift_granularity)
-        notify(90)
+        notify(80)
         summary, agreement, reliability, (components, study, advice) = fit_free.result()
+        questions, interviewers, candidates = fit_rows.result()
         notify(95)
     report: dict[str, object] = {
         "summary": summary,
