@@ -1,33 +1,18 @@
 """The OpenAPI schema documents every error in the one error shape, keeping each view's words."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from core.schema import ERROR_RESPONSES, PUBLIC_PATHS, SERVER_LIMIT_RESPONSES
+from tests.core.openapi import schema_operations
 
 pytestmark = pytest.mark.django_db
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 
 
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    with django_db_blocker.unblock():
-        response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
-    assert response.status_code == 200
-    return response.json()
-
-
-def _operations(schema):
-    for path, operations in schema["paths"].items():
-        for method, operation in operations.items():
-            if method in {"get", "post", "put", "patch", "delete"}:
-                yield path, method, operation
-
-
 def test_every_error_response_of_every_operation_is_the_error_schema(schema):
     checked = 0
-    for path, method, operation in _operations(schema):
+    for path, method, operation in schema_operations(schema):
         if path in PUBLIC_PATHS:
             continue
         for status, response in operation["responses"].items():
@@ -57,7 +42,7 @@ def test_a_views_own_error_description_is_kept(schema):
 
 def test_gunicorns_request_limits_are_documented_as_plain_text(schema):
     """414 and 431 come from gunicorn (config/gunicorn.py) before the app: plain text."""
-    for path, method, operation in _operations(schema):
+    for path, method, operation in schema_operations(schema):
         if path in PUBLIC_PATHS:
             continue
         for status in ("414", "431"):

@@ -3,28 +3,14 @@ it (core/schema.py `add_links`), so that a client or a stateful fuzzer reaches e
 real ids instead of a guessed one and a 404."""
 
 import pytest
-from rest_framework.test import APIClient
+
+from tests.core.openapi import schema_operations
 
 pytestmark = pytest.mark.django_db
 
 # Operations with a path parameter that no link needs to reach, each with its reason.
 # (Empty today: every such operation is the target of a link.)
 UNLINKED_ALLOWLIST: dict[str, str] = {}
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_blocker):
-    with django_db_blocker.unblock():
-        response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
-    assert response.status_code == 200
-    return response.json()
-
-
-def _operations(schema):
-    for path, operations in schema["paths"].items():
-        for method, operation in operations.items():
-            if method in {"get", "post", "put", "patch", "delete"}:
-                yield path, method, operation
 
 
 def _links(schema, method: str, path: str) -> dict:
@@ -125,12 +111,12 @@ def test_an_id_in_a_response_fills_the_request_body_field_named_after_its_resour
 def test_every_operation_with_a_path_parameter_is_the_target_of_a_link(schema):
     targets = {
         link["operationId"]
-        for path, method, _ in _operations(schema)
+        for path, method, _ in schema_operations(schema)
         for link in _links(schema, method, path).values()
     }
     unreached = [
         f"{method.upper()} {path}"
-        for path, method, operation in _operations(schema)
+        for path, method, operation in schema_operations(schema)
         if "{" in path
         and operation["operationId"] not in targets
         and f"{method.upper()} {path}" not in UNLINKED_ALLOWLIST
@@ -141,9 +127,10 @@ def test_every_operation_with_a_path_parameter_is_the_target_of_a_link(schema):
 
 def test_links_never_point_at_an_unknown_operation_or_parameter(schema):
     operations = {
-        operation["operationId"]: (path, operation) for path, _, operation in _operations(schema)
+        operation["operationId"]: (path, operation)
+        for path, _, operation in schema_operations(schema)
     }
-    for path, method, _ in _operations(schema):
+    for path, method, _ in schema_operations(schema):
         for name, link in _links(schema, method, path).items():
             target_path, target = operations[link["operationId"]]
             declared = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
