@@ -33,6 +33,23 @@ def audit_record(
     )
 
 
+def audit_record_many(
+    *, actor: User | None, action: str, targets: Iterable[Any]
+) -> list[AuditEvent]:
+    """`audit_record` for each of `targets` (the same action, no changes), in one INSERT."""
+    actor = actor if actor is not None and actor.is_authenticated else None
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor,
+            action=action,
+            target_type=target._meta.label_lower,
+            target_id=str(target.pk),
+            changes={},
+        )
+        for target in targets
+    )
+
+
 def _set_roles(*, user: User, roles: Iterable[str]) -> None:
     wanted = set(roles)
     groups = list(Group.objects.filter(name__in=ROLE_NAMES))

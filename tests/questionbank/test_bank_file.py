@@ -388,3 +388,74 @@ def test_export_is_deterministic(seed_bank, client_for, hiring_manager):
     client = client_for(hiring_manager)
     first = client.get(EXPORT).content
     assert client.get(EXPORT).content == first
+
+
+# --- a first import in bulk ----------------------------------------------------------------------
+
+
+def _new_questions_import(client, count: int) -> int:
+    """Import `count` new questions into an emptied bank; the number of queries it took."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    empty_the_bank()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(IMPORT, small_file(count), format="json")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["questions_created"]) == count
+    return len(queries.captured_queries)
+
+
+def test_new_questions_cost_the_same_queries_however_many(client_for, hiring_manager):
+    client = client_for(hiring_manager)
+    assert _new_questions_import(client, 3) == _new_questions_import(client, 40)
+
+
+def test_an_imported_question_is_made_as_post_questions_makes_it(client_for, hiring_manager):
+    client = client_for(hiring_manager)
+    empty_the_bank()
+    assert client.post(IMPORT, small_file(2), format="json").status_code == 200
+    item = question("by-api", competencies=["metric-definition"])
+    assert client.post("/api/v1/questions/", item, format="json").status_code == 201
+
+    def shape(slug: str) -> dict:
+        stored = Question.objects.get(slug=slug)
+        row = {
+            k: v
+            for k, v in Question.objects.filter(pk=stored.pk).values()[0].items()
+            if k not in {"id", "slug", "prompt", "hint", "created_at", "updated_at"}
+        }
+        criteria = list(
+            stored.criteria.order_by("order").values_list("order", "weight", "is_active")
+        )
+        tags = list(stored.competencies.values_list("slug", flat=True))
+        audit = list(
+            AuditEvent.objects.filter(
+                target_type="questionbank.question", target_id=str(stored.pk)
+            ).values_list("actor_id", "action", "changes")
+        )
+        return {"row": row, "criteria": criteria, "tags": tags, "audit": audit}
+
+    imported = shape("q-01")
+    assert imported == shape("by-api")
+    assert imported["audit"] == [(hiring_manager.pk, "question.created", {})]
+    stored = Question.objects.get(slug="q-01")
+    assert [c.text for c in stored.criteria.order_by("order")] == ["q-01 point one", "q-01 two"]
+
+
+def test_a_slug_taken_after_the_files_check_is_a_409_and_nothing_is_written(hiring_manager):
+    # The file was checked against the bank (no such slug), then another request took the slug
+    # before the insert: the unique constraint decides, and the answer names the slug.
+    from core.errors import ApplicationError
+    from questionbank.services import questions_create_in_bulk
+
+    empty_the_bank()
+    level = Level.objects.create(slug="beginner", name="Beginner", order=1)
+    Competency.objects.create(slug="metric-definition", name="Metric Definition")
+    Question.objects.create(slug="q-01", level=level, prompt="Taken?", hint="Taken.")
+    items = [question(f"q-{n:02d}") for n in range(3)]
+    with pytest.raises(ApplicationError) as raised:
+        questions_create_in_bulk(actor=hiring_manager, items=items)
+    assert raised.value.status_code == 409
+    assert "q-01" in raised.value.message
+    assert sorted(Question.objects.values_list("slug", flat=True)) == ["q-01"]
