@@ -9,10 +9,13 @@ events as the signed-in `/me/calendar.ics`, read back with icalendar.
 import hashlib
 import io
 import logging
+import os
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
 import pytest
+import redis
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -240,6 +243,38 @@ def test_unknown_secrets_are_limited_per_address_and_good_fetches_are_not_counte
     assert anonymous_client.get(path).status_code == 429
     # Another address is not locked out by this one.
     assert anonymous_client.get(path, REMOTE_ADDR="203.0.113.9").status_code == 200
+
+
+def test_the_miss_limit_counts_in_the_shared_redis_cache(
+    anonymous_client, client_for, interviewer, settings
+):
+    """Production's cache (CACHE_URL): every gunicorn worker counts the same misses."""
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis://"):
+        pytest.skip("needs the test run's Redis (CELERY_BROKER_URL)")
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": broker}
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "calendar_feed_misses": "2/min",
+        },
+    }
+    try:
+        cache.clear()
+        path, _ = issue(client_for(interviewer))
+        for n in range(2):
+            not_found(anonymous_client.get(FEED.format(f"guess{n}")))
+        assert anonymous_client.get(path).status_code == 429
+        keys = redis.Redis.from_url(broker).keys("*calendar_feed_misses*")
+        assert len(keys) == 1 and b"127.0.0.1" in keys[0]
+        cache.clear()
+        assert anonymous_client.get(path).status_code == 200
+    finally:
+        settings.CACHES = working
 
 
 def test_the_secret_never_reaches_our_logs(
