@@ -437,8 +437,21 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact_secrets": {"()": "core.log_redaction.SecretPathRedactionFilter"}},
+    "formatters": {
+        # Django's own format for the development server's request log.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -447,7 +460,7 @@ LOGGING = {
         # Django's own configuration gives the development server's request log a handler of
         # its own and no propagation; naming the logger here replaces that, so say it all again.
         "django.server": {
-            "handlers": ["console"],
+            "handlers": ["django.server"],
             "filters": ["redact_secrets"],
             "level": "INFO",
             "propagate": False,

@@ -315,6 +315,17 @@ def test_the_secret_never_reaches_our_logs(
         console[0].setStream(previous)
     assert secret2 not in buffer.getvalue()
     assert "[redacted]" in buffer.getvalue()
+    # The development server's request log (its own handler, no propagation).
+    server = logging.getLogger("django.server")
+    listener = logging.StreamHandler(io.StringIO())
+    server.addHandler(listener)
+    try:
+        server.info('"%s %s %s" %s %s', "GET", path, "HTTP/1.1", 200, 164)
+    finally:
+        server.removeHandler(listener)
+    assert listener.stream.getvalue() == (
+        '"GET /api/v1/calendar-feeds/[redacted]/calendar.ics HTTP/1.1" 200 164\n'
+    )
 
 
 # --- managing one's feed ------------------------------------------------------------------------
