@@ -233,6 +233,9 @@ REQUEST_MAX_BODY_BYTES = env_int("REQUEST_MAX_BODY_BYTES", 1_048_576, minimum=10
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BODY_BYTES
 
 THROTTLE_USER_WRITES = env_rate("THROTTLE_USER_WRITES", "1200/min")
+# Unknown secrets on the calendar feed URL per client address (core.throttling
+# .CalendarFeedMissThrottle); fetches with a right secret are not counted.
+THROTTLE_CALENDAR_FEED_MISSES = env_rate("THROTTLE_CALENDAR_FEED_MISSES", "30/min")
 
 # Tokens (django-rest-knox, docs/SECURITY.md "Tokens"): a sign-in token lives TOKEN_TTL_HOURS;
 # only its SHA-512 digest is stored.
@@ -286,6 +289,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.UserWriteThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "user_writes": THROTTLE_USER_WRITES,
+        "calendar_feed_misses": THROTTLE_CALENDAR_FEED_MISSES,
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "COERCE_DECIMAL_TO_STRING": False,
@@ -427,10 +431,39 @@ if not DEBUG:
     # Health probes from the orchestrator arrive over plain HTTP.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Secrets in URL paths (the calendar feed's) are redacted before anything is written
+# (core/log_redaction.py): on the loggers that write request paths, and on the console handler.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "core.log_redaction.SecretPathRedactionFilter"}},
+    "formatters": {
+        # Django's own format for the development server's request log.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["redact_secrets"]},
+        # Django's own configuration gives the development server's request log a handler of
+        # its own and no propagation; naming the logger here replaces that, so say it all again.
+        "django.server": {
+            "handlers": ["django.server"],
+            "filters": ["redact_secrets"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -69,3 +71,30 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.kind} token {self.token_key}… of {self.user_id}"
+
+
+class CalendarFeed(models.Model):
+    """A user's private calendar subscription: `GET /api/v1/calendar-feeds/<secret>/calendar.ics`
+    serves their own sessions to a calendar client that can only take a URL.
+
+    The secret (`secrets.token_urlsafe(32)`, 256 bits) is shown once; only its SHA-256 digest is
+    stored, and the feed is found by that digest, so the database never compares anything the
+    caller chose character by character. One feed per user: issuing again replaces the digest,
+    which is how the old URL stops working. Kept in core beside the API tokens because it is a
+    credential: deactivation and a password change revoke it with them (`user_update`).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"
+
+    @staticmethod
+    def digest(secret: str) -> str:
+        """The stored form of a secret: SHA-256, hex (the secret has 256 bits of entropy, so a
+        fast hash is enough; there is no password to stretch)."""
+        return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()

@@ -52,6 +52,14 @@ SERVER_LIMIT_RESPONSES = {
 }
 PLAIN_TEXT = {"text/plain": {"schema": {"type": "string"}}}
 PUBLIC_PATHS = {"/healthz"}
+# An operation that reads no credentials (the token endpoint, the secret-URL calendar feed)
+# never answers these.
+SIGNED_IN_ONLY_RESPONSES = {"401", "403"}
+
+
+def is_anonymous(operation: dict) -> bool:
+    """No authentication at all: drf-spectacular writes `security: [{}]` for such a view."""
+    return operation.get("security") == [{}]
 
 
 def add_error_responses(result: dict, generator, request, public: bool) -> dict:
@@ -66,6 +74,8 @@ def add_error_responses(result: dict, generator, request, public: bool) -> dict:
                 continue
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_RESPONSES.items():
+                if status in SIGNED_IN_ONLY_RESPONSES and is_anonymous(operation):
+                    continue
                 current = responses.setdefault(status, {"description": description})
                 current.setdefault("content", reference)
             for status, description in SERVER_LIMIT_RESPONSES.items():
@@ -92,6 +102,11 @@ def add_error_responses(result: dict, generator, request, public: bool) -> dict:
 #    `candidate`, `loop`, `template` for `loop_template`, `user_id`), or when it is the integer `id`
 #    of an object that is that resource (the object a detail path returns, the items of a list, the
 #    items of an array field named after the resource such as a loop's `sessions`).
+#
+# 3. A path parameter that is not an id but a secret (`/calendar-feeds/{secret}/calendar.ics`) is
+#    filled from the string field of the same name in a success response of an operation on the
+#    same resource, named by its path's last segment (`/me/calendar-feed/`, whose POST returns
+#    `secret`): another resource's `secret` (a webhook's) never fills it.
 #
 # Every success response then links to every operation whose path parameters (and integer request
 # body fields named after a resource) it can fill: path parameters from the response body, or from
@@ -286,13 +301,33 @@ class _Links:
 
     # --- the links
 
-    def link(self, source_path: str, provided: dict, target_path: str, target: dict):
+    def _secret_field(
+        self, source_path: str, source: dict, target_segments: list[str], index: int
+    ) -> str | None:
+        """Rule 3: the pointer to the string field that fills the non-id path parameter at
+        `index` of the target, when the source is an operation on that parameter's resource."""
+        name = target_segments[index][1:-1]
+        before = target_segments[index - 1] if index > 0 else ""
+        if name in ID_PARAMETERS or not before or _is_parameter(before):
+            return None
+        source_last = [segment for segment in source_path.split("/") if segment][-1]
+        if _is_parameter(source_last) or _singular(source_last) != _singular(before):
+            return None
+        schema = self._success_schema(source) or {}
+        field = self._resolve(schema.get("properties", {}).get(name))
+        return f"/{name}" if field.get("type") == "string" else None
+
+    def link(self, source_path: str, provided: dict, target_path: str, target: dict, source: dict):
         source_segments = source_path.split("/")
         target_segments = target_path.split("/")
         parameters, from_response = {}, []
         for index, name, resource in self.path_parameters(target_path):
+            secret = self._secret_field(source_path, source, target_segments, index)
             if resource in provided:
                 parameters[f"path.{name}"] = f"$response.body#{provided[resource]}"
+                from_response.append(f"`{name}`")
+            elif secret is not None:
+                parameters[f"path.{name}"] = f"$response.body#{secret}"
                 from_response.append(f"`{name}`")
             elif source_segments[: index + 1] == target_segments[: index + 1]:
                 parameters[f"path.{name}"] = f"$request.path.{name}"
@@ -317,13 +352,11 @@ class _Links:
     def add(self) -> dict:
         for source_path, method, operation in self.operations:
             provided = self.provided(source_path, method, operation)
-            if not provided:
-                continue
             links = {}
             for target_path, _, target in self.operations:
                 if "operationId" not in target:
                     continue
-                link = self.link(source_path, provided, target_path, target)
+                link = self.link(source_path, provided, target_path, target, operation)
                 if link is not None:
                     links[target["operationId"]] = link
             if not links:

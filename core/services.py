@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,7 +17,7 @@ from knox.settings import knox_settings
 from rest_framework import status
 
 from core.errors import ApplicationError, ErrorCode
-from core.models import ApiToken, AuditEvent, IdempotencyRecord
+from core.models import ApiToken, AuditEvent, CalendarFeed, IdempotencyRecord
 from core.roles import ROLE_NAMES
 
 
@@ -127,8 +128,8 @@ def user_update(
 ) -> User:
     """Change a user's details; role changes and deactivation are audited.
 
-    A new password or a deactivation revokes every token of the user, so a stolen token does not
-    outlive the reset meant to lock its thief out."""
+    A new password or a deactivation revokes every token of the user, and their calendar feed, so
+    a stolen token or feed URL does not outlive the reset meant to lock its thief out."""
     if user.is_superuser and not actor.is_superuser:
         _require_superuser(actor=actor, action="change a superuser")
     if is_staff is not None and is_staff != user.is_staff:
@@ -153,6 +154,9 @@ def user_update(
         revoked = tokens_revoke_all(user=user)
         if revoked:
             changes["tokens_revoked"] = revoked
+        feeds, _ = CalendarFeed.objects.filter(user=user).delete()
+        if feeds:
+            changes["calendar_feed_revoked"] = True
     if roles is not None:
         before = sorted(user.groups.filter(name__in=ROLE_NAMES).values_list("name", flat=True))
         after = sorted(set(roles))
@@ -192,6 +196,35 @@ def tokens_revoke_all(*, user: User) -> int:
     """Revoke every token of `user` (sign-in and integration); returns how many there were."""
     count, _ = ApiToken.objects.filter(user=user).delete()
     return count
+
+
+# The calendar feed secret: 32 random bytes (256 bits), URL-safe base64, 43 characters.
+CALENDAR_FEED_SECRET_BYTES = 32
+
+
+@transaction.atomic
+def calendar_feed_issue(*, user: User) -> tuple[CalendarFeed, str]:
+    """A new calendar feed secret for `user`: the row (holding only the secret's SHA-256) and the
+    secret, to show once. A feed already there is rotated: its digest is replaced in the same
+    row, so the old URL stops working at the commit. Audited without the secret."""
+    secret = secrets.token_urlsafe(CALENDAR_FEED_SECRET_BYTES)
+    feed, created = CalendarFeed.objects.update_or_create(
+        user=user,
+        defaults={"secret_hash": CalendarFeed.digest(secret), "created_at": timezone.now()},
+    )
+    audit_record(
+        actor=user, action="calendar_feed.issued", target=user, changes={"rotated": not created}
+    )
+    return feed, secret
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user: User) -> bool:
+    """Delete the user's calendar feed; False when they had none."""
+    deleted, _ = CalendarFeed.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(actor=user, action="calendar_feed.revoked", target=user)
+    return bool(deleted)
 
 
 def idempotency_records_expire(*, now: datetime.datetime | None = None) -> int:

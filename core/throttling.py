@@ -1,5 +1,5 @@
-"""Rate limits: writes per user (API.md). Failed logins are limited by django-axes on every login
-path (core/login_limits.py)."""
+"""Rate limits: writes per user (API.md); unknown calendar feed secrets per address. Failed logins
+are limited by django-axes on every login path (core/login_limits.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import NoScriptError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import SimpleRateThrottle
+
+from core.client_address import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -99,3 +101,53 @@ class UserWriteThrottle(SimpleRateThrottle):
         if not request.user or not request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class CalendarFeedMissThrottle(SimpleRateThrottle):
+    """Unknown calendar feed secrets per client address: THROTTLE_CALENDAR_FEED_MISSES.
+
+    Like failed logins, only misses count: calendar services (Google, Microsoft) fetch every
+    subscriber's feed from a few shared addresses, so counting every fetch would refuse a whole
+    company's calendars once it grew. Once an address has missed its allowance every feed request
+    from it is a 429 until the window slides, a right secret included: answering a right guess
+    while refusing wrong ones would tell them apart, which is all a guesser needs. The secret has
+    256 bits, so the limit is not what makes guessing hopeless; it makes trying expensive to
+    hide and cheap to stop.
+
+    The view calls `allow_request` before the lookup and `record_miss` after a miss, so requests
+    in flight at the same moment may overshoot the limit by their number. A cache that cannot
+    count lets the request through, as the write limit does.
+    """
+
+    scope = "calendar_feed_misses"
+
+    def get_rate(self) -> str:
+        return _rate(self.scope)
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": client_address(request) or "no-address",
+        }
+
+    def allow_request(self, request, view) -> bool:
+        """Whether this address may try a secret now; records nothing."""
+        self.key = self.get_cache_key(request, view)
+        self.now = self.timer()
+        try:
+            self.history = self.cache.get(self.key, [])
+        except Exception as exc:  # redis-py and other cache backends raise their own types
+            logger.warning("calendar feed limit not applied, the cache is unreachable: %s", exc)
+            self.history = []
+            return True
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        return len(self.history) < self.num_requests
+
+    def record_miss(self) -> None:
+        """Count one unknown secret against the address `allow_request` was asked about."""
+        self.history.insert(0, self.now)
+        try:
+            self.cache.set(self.key, self.history, self.duration)
+        except Exception as exc:  # as above
+            logger.warning("calendar feed miss not counted, the cache is unreachable: %s", exc)

@@ -3,18 +3,25 @@
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.errors import ApplicationError, ErrorCode
 from core.idempotency import idempotent
 from core.permissions import RolePermission
 from core.renderers import ICalendarRenderer, JSONErrorsMixin
 from core.roles import Role
+from core.selectors import calendar_feed_of, calendar_feed_owner
+from core.services import calendar_feed_issue, calendar_feed_revoke
+from core.throttling import CalendarFeedMissThrottle
 from interviews import permissions, selectors, services
 from interviews.calendar import sessions_calendar
 from interviews.filters import InterviewerFilter, LoopFilter, LoopTemplateFilter, MySessionFilter
@@ -28,6 +35,8 @@ from interviews.models import (
     LoopTemplate,
 )
 from interviews.serializers import (
+    CalendarFeedCreatedOutputSerializer,
+    CalendarFeedOutputSerializer,
     CandidateCreateInputSerializer,
     CandidateOutputSerializer,
     CandidateUpdateInputSerializer,
@@ -678,9 +687,122 @@ class MyCalendarApi(JSONErrorsMixin, generics.GenericAPIView):
 
     @extend_schema(operation_id="me_calendar", responses=CALENDAR_RESPONSES)
     def get(self, request):
-        content = sessions_calendar(
-            selectors.my_calendar_sessions(user=request.user, now=timezone.now()),
-            name="My interviews",
-            uid_domain=settings.CALENDAR_UID_DOMAIN,
+        return my_calendar_response(request.user)
+
+
+def my_calendar_response(user: User) -> Response:
+    """The user's own calendar: `/me/calendar.ics` and their secret-URL feed serve these bytes."""
+    content = sessions_calendar(
+        selectors.my_calendar_sessions(user=user, now=timezone.now()),
+        name="My interviews",
+        uid_domain=settings.CALENDAR_UID_DOMAIN,
+    )
+    return calendar_response(content, filename="my-interviews.ics")
+
+
+# --- the secret-URL calendar feed --------------------------------------------------------------
+
+FEED_NOT_FOUND = (
+    "No calendar feed has this address. It may have been replaced or revoked: ask its owner for "
+    "the new one, or make your own with POST /api/v1/me/calendar-feed/."
+)
+
+
+class CalendarFeedApi(JSONErrorsMixin, APIView):
+    """A user's own calendar at a secret URL, for calendar clients that only take a URL.
+
+    No authentication at all: the secret in the path is the credential, so an Authorization
+    header or a session cookie (anyone's) neither helps nor changes whose feed it is. A wrong,
+    revoked or rotated secret, and a deactivated owner, get the same 404; unknown secrets are
+    limited per address (core.throttling.CalendarFeedMissThrottle). The secret is redacted from
+    our logs (core/log_redaction.py)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+    renderer_classes = [ICalendarRenderer]
+
+    @extend_schema(
+        operation_id="calendar_feeds_calendar",
+        parameters=[
+            OpenApiParameter(
+                "secret",
+                str,
+                OpenApiParameter.PATH,
+                description="The secret of a calendar feed URL, from "
+                "`POST /api/v1/me/calendar-feed/` (`secret`, also part of `url`).",
+            )
+        ],
+        responses={
+            **CALENDAR_RESPONSES,
+            404: OpenApiResponse(
+                description="No feed has this secret (never issued, replaced, revoked, or its "
+                "owner deactivated: all alike)."
+            ),
+            429: OpenApiResponse(
+                description="Too many unknown secrets from this address; see `Retry-After`."
+            ),
+        },
+    )
+    def get(self, request, secret: str):
+        misses = CalendarFeedMissThrottle()
+        if not misses.allow_request(request, self):
+            self.throttled(request, misses.wait())
+        owner = calendar_feed_owner(secret=secret)
+        if owner is None:
+            misses.record_miss()
+            raise NotFound(FEED_NOT_FOUND)
+        response = my_calendar_response(owner)
+        # Shared caches (a proxy, a CDN) must not keep one person's calendar for another.
+        patch_cache_control(response, private=True)
+        return response
+
+
+class MyCalendarFeedApi(APIView):
+    """The caller's secret calendar URL: whether there is one (GET), a new one replacing any
+    other (POST; the URL is shown only in that answer), none (DELETE)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="me_calendar_feed_retrieve", responses={200: CalendarFeedOutputSerializer}
+    )
+    def get(self, request):
+        feed = calendar_feed_of(user=request.user)
+        body = {"exists": feed is not None, "created_at": feed.created_at if feed else None}
+        return Response(CalendarFeedOutputSerializer(body).data)
+
+    @extend_schema(
+        operation_id="me_calendar_feed_create",
+        request=None,
+        responses={201: CalendarFeedCreatedOutputSerializer},
+        description="Make a new secret calendar URL for your own sessions; the one you had "
+        "stops working. Send no body. No Idempotency-Key: a stored answer would be a stored "
+        "secret, and calling again simply makes another URL.",
+    )
+    def post(self, request):
+        feed, secret = calendar_feed_issue(user=request.user)
+        url = request.build_absolute_uri(reverse("calendar-feed", kwargs={"secret": secret}))
+        body = {"url": url, "secret": secret, "created_at": feed.created_at}
+        response = Response(
+            CalendarFeedCreatedOutputSerializer(body).data, status=status.HTTP_201_CREATED
         )
-        return calendar_response(content, filename="my-interviews.ics")
+        patch_cache_control(response, no_store=True)
+        return response
+
+    @extend_schema(
+        operation_id="me_calendar_feed_destroy",
+        responses={
+            204: None,
+            404: OpenApiResponse(description="You have no calendar feed."),
+        },
+    )
+    def delete(self, request):
+        if not calendar_feed_revoke(user=request.user):
+            raise ApplicationError(
+                ErrorCode.NOT_FOUND,
+                "You have no calendar feed to revoke; make one with "
+                "POST /api/v1/me/calendar-feed/.",
+                status_code=status.HTTP_404_NOT_FOUND,
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -529,3 +529,22 @@ class MySessionOutputSerializer(serializers.Serializer):
 
     def get_trainees(self, session: InterviewSession) -> list[int]:
         return [seat.trainee_id for seat in session.session_trainees.all()]
+
+
+class CalendarFeedOutputSerializer(serializers.Serializer):
+    exists = serializers.BooleanField(help_text="Whether you have a calendar feed URL now.")
+    created_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the current URL was made; null without one."
+    )
+
+
+class CalendarFeedCreatedOutputSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        help_text="Your private calendar address, shown only here: give it to your calendar "
+        '("subscribe by URL"). Anyone holding it can read your interview calendar.'
+    )
+    secret = serializers.CharField(
+        help_text="The secret part of `url` (its path segment after /calendar-feeds/), shown "
+        "only here; the server keeps only its SHA-256."
+    )
+    created_at = serializers.DateTimeField()

@@ -50,5 +50,13 @@ urlpatterns = [
     path("loops/<int:pk>/decision/", apis.LoopDecisionApi.as_view(), name="loop-decision"),
     path("loops/<int:pk>/calendar.ics", apis.LoopCalendarApi.as_view(), name="loop-calendar"),
     path("me/calendar.ics", apis.MyCalendarApi.as_view(), name="my-calendar"),
+    path("me/calendar-feed/", apis.MyCalendarFeedApi.as_view(), name="my-calendar-feed"),
+    # The secret is the credential (interviews/apis.py CalendarFeedApi); any segment reaches the
+    # view, so a malformed one is a miss counted like any other, with the same 404.
+    path(
+        "calendar-feeds/<str:secret>/calendar.ics",
+        apis.CalendarFeedApi.as_view(),
+        name="calendar-feed",
+    ),
     path("me/sessions/", apis.MySessionListApi.as_view(), name="my-session-list"),
 ]

@@ -50,3 +50,16 @@ def test_sign_in_works_when_the_rate_limit_cache_is_unreachable(
     assert wrong.json()["code"] == "validation_error"
     assert right.status_code == 200
     assert set(right.json()) == {"token", "expires_at"}
+
+
+def test_calendar_feeds_work_when_the_rate_limit_cache_is_unreachable(
+    unreachable_cache, anonymous_client, client_for, interviewer
+):
+    """The unknown-secret limit cannot count: a right secret is served, a wrong one is a 404."""
+    secret = client_for(interviewer).post("/api/v1/me/calendar-feed/").json()["secret"]
+    feed = anonymous_client.get(f"/api/v1/calendar-feeds/{secret}/calendar.ics")
+    wrong = anonymous_client.get("/api/v1/calendar-feeds/wrong/calendar.ics")
+    assert feed.status_code == 200
+    assert feed["Content-Type"] == "text/calendar; charset=utf-8"
+    assert wrong.status_code == 404
+    assert wrong.json()["code"] == "not_found"

@@ -2,7 +2,12 @@
 
 import pytest
 
-from core.schema import ERROR_RESPONSES, PUBLIC_PATHS, SERVER_LIMIT_RESPONSES
+from core.schema import (
+    ERROR_RESPONSES,
+    PUBLIC_PATHS,
+    SERVER_LIMIT_RESPONSES,
+    SIGNED_IN_ONLY_RESPONSES,
+)
 from tests.core.openapi import schema_operations
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +28,11 @@ def test_every_error_response_of_every_operation_is_the_error_schema(schema):
                     f"{method.upper()} {path} {status}"
                 )
                 checked += 1
-        assert set(ERROR_RESPONSES) <= set(operation["responses"]), f"{method.upper()} {path}"
+        expected = set(ERROR_RESPONSES)
+        if operation.get("security") == [{}]:  # reads no credentials: never a 401 or 403
+            expected -= SIGNED_IN_ONLY_RESPONSES
+            assert not SIGNED_IN_ONLY_RESPONSES & set(operation["responses"]), path
+        assert expected <= set(operation["responses"]), f"{method.upper()} {path}"
     assert checked >= 10 * len(ERROR_RESPONSES)
 
 
@@ -49,3 +58,17 @@ def test_gunicorns_request_limits_are_documented_as_plain_text(schema):
             response = operation["responses"][status]
             assert set(response["content"]) == {"text/plain"}, f"{method.upper()} {path} {status}"
             assert "gunicorn" in response["description"]
+
+
+def test_operations_without_credentials_document_no_401_or_403(schema):
+    for path, method in (
+        ("/api/v1/calendar-feeds/{secret}/calendar.ics", "get"),
+        ("/api/v1/auth/token/", "post"),
+    ):
+        operation = schema["paths"][path][method]
+        assert operation["security"] == [{}]
+        assert {"401", "403"}.isdisjoint(operation["responses"]), path
+        assert {"404", "429"} <= set(operation["responses"]), path
+    feed = schema["paths"]["/api/v1/calendar-feeds/{secret}/calendar.ics"]["get"]["responses"]
+    assert set(feed["200"]["content"]) == {"text/calendar"}
+    assert set(feed["404"]["content"]) == {"application/json"}

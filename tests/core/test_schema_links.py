@@ -57,6 +57,13 @@ def _operation_id(schema, method: str, path: str) -> str:
             "path.id",
             "$response.body#/results/0/id",
         ),
+        # A secret, not an id: the calendar feed URL's, from the answer that issued it.
+        (
+            "POST /api/v1/me/calendar-feed/",
+            "GET /api/v1/calendar-feeds/{secret}/calendar.ics",
+            "path.secret",
+            "$response.body#/secret",
+        ),
         # Another resource's id in a body: the scorecard's loop.
         (
             "GET /api/v1/scorecards/{id}/",
@@ -193,3 +200,15 @@ def test_links_follow_a_new_endpoint_without_being_written_for_it():
     }
     user_links = paths["/api/v1/users/"]["post"]["responses"]["200"]["links"]
     assert user_links["users_retrieve"]["parameters"] == {"path.id": "$response.body#/id"}
+
+
+def test_only_the_calendar_feeds_own_answer_fills_its_secret(schema):
+    """Rule 3 of core/schema.py: a webhook's `secret` is a string of that name too, and must not
+    be offered as a calendar feed's."""
+    target = _operation_id(schema, "get", "/api/v1/calendar-feeds/{secret}/calendar.ics")
+    sources = sorted(
+        f"{method.upper()} {path}"
+        for path, method, _ in schema_operations(schema)
+        if target in _links(schema, method, path)
+    )
+    assert sources == ["POST /api/v1/me/calendar-feed/"]
