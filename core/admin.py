@@ -1,6 +1,11 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import User
+from django.db import transaction
 
 from core.models import AuditEvent
+from core.services import audit_record, user_credentials_revoke
 
 
 @admin.register(AuditEvent)
@@ -8,3 +13,31 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ("created_at", "actor", "action", "target_type", "target_id")
     list_filter = ("action", "target_type")
     readonly_fields = ("created_at", "actor", "action", "target_type", "target_id", "changes")
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user pages with the API's rule (API.md, Tokens): a password set here or a
+    deactivation revokes every token and the calendar feed of the user, audited as
+    `user.updated` like `PATCH /users/{id}/`."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            changes = {"is_active": [True, False], **user_credentials_revoke(user=obj)}
+            audit_record(actor=request.user, action="user.updated", target=obj, changes=changes)
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            # Django's view redirects once the new password is saved, else shows the form again.
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, unquote(id))
+                changes = {"password": "changed", **user_credentials_revoke(user=user)}
+                audit_record(
+                    actor=request.user, action="user.updated", target=user, changes=changes
+                )
+        return response

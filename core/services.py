@@ -151,12 +151,7 @@ def user_update(
         changes["password"] = "changed"
     user.save()
     if password or is_active is False:
-        revoked = tokens_revoke_all(user=user)
-        if revoked:
-            changes["tokens_revoked"] = revoked
-        feeds, _ = CalendarFeed.objects.filter(user=user).delete()
-        if feeds:
-            changes["calendar_feed_revoked"] = True
+        changes.update(user_credentials_revoke(user=user))
     if roles is not None:
         before = sorted(user.groups.filter(name__in=ROLE_NAMES).values_list("name", flat=True))
         after = sorted(set(roles))
@@ -190,6 +185,19 @@ def token_create(
 
 def token_revoke(*, token: ApiToken) -> None:
     token.delete()
+
+
+def user_credentials_revoke(*, user: User) -> dict[str, Any]:
+    """Revoke every token of `user` and their calendar feed (a new password or a deactivation,
+    from the API or the admin site); what was revoked, in the audit entry's words."""
+    changes: dict[str, Any] = {}
+    revoked = tokens_revoke_all(user=user)
+    if revoked:
+        changes["tokens_revoked"] = revoked
+    feeds, _ = CalendarFeed.objects.filter(user=user).delete()
+    if feeds:
+        changes["calendar_feed_revoked"] = True
+    return changes
 
 
 def tokens_revoke_all(*, user: User) -> int:

@@ -62,3 +62,77 @@ def test_own_password_change_through_the_service_revokes_tokens(interviewer):
     token = sign_in("ivan_interviewer")
     user_update(actor=interviewer, user=interviewer, password=NEW_PASSWORD)
     assert client_with(token).get("/api/v1/me/").status_code == 401
+
+
+# --- the admin site: the same rule on its own pages ----------------------------------------------
+
+
+@pytest.fixture
+def superuser_in_the_admin_site(client):
+    from django.contrib.auth.models import User
+
+    root = User.objects.create_superuser("root", "root@example.com", "root passphrase 42")
+    client.force_login(root)
+    return client
+
+
+def test_a_password_set_in_the_admin_site_revokes_tokens_and_the_feed(
+    superuser_in_the_admin_site, interviewer
+):
+    from core.models import AuditEvent, CalendarFeed
+
+    stolen = sign_in("ivan_interviewer")
+    assert client_with(stolen).post("/api/v1/me/calendar-feed/").status_code == 201
+    response = superuser_in_the_admin_site.post(
+        f"/admin/auth/user/{interviewer.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    interviewer.refresh_from_db()
+    assert interviewer.check_password(NEW_PASSWORD)
+    assert client_with(stolen).get("/api/v1/me/").status_code == 401
+    assert not CalendarFeed.objects.filter(user=interviewer).exists()
+    entry = AuditEvent.objects.get(action="user.updated", target_id=str(interviewer.pk))
+    assert entry.changes["password"] == "changed"
+    assert entry.changes["tokens_revoked"] == 1
+
+
+def test_a_refused_password_in_the_admin_site_revokes_nothing(
+    superuser_in_the_admin_site, interviewer
+):
+    kept = sign_in("ivan_interviewer")
+    response = superuser_in_the_admin_site.post(
+        f"/admin/auth/user/{interviewer.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": "another one entirely 9"},
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert client_with(kept).get("/api/v1/me/").status_code == 200
+
+
+def test_a_deactivation_in_the_admin_site_revokes_tokens_and_reactivation_keeps_them_gone(
+    superuser_in_the_admin_site, interviewer
+):
+    from django.contrib.auth.models import User
+
+    stolen = sign_in("ivan_interviewer")
+    page = f"/admin/auth/user/{interviewer.pk}/change/"
+
+    def save(active: bool):
+        user = User.objects.get(pk=interviewer.pk)
+        form = {
+            "username": user.username,
+            "email": user.email,
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+            "initial-date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+            "initial-date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+            "groups": list(user.groups.values_list("pk", flat=True)),
+        }
+        if active:
+            form["is_active"] = "on"
+        return superuser_in_the_admin_site.post(page, form)
+
+    assert save(active=False).status_code == 302
+    save(active=True)
+    assert User.objects.get(pk=interviewer.pk).is_active
+    assert client_with(stolen).get("/api/v1/me/").status_code == 401
