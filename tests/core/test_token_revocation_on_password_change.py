@@ -136,3 +136,24 @@ def test_a_deactivation_in_the_admin_site_revokes_tokens_and_reactivation_keeps_
     save(active=True)
     assert User.objects.get(pk=interviewer.pk).is_active
     assert client_with(stolen).get("/api/v1/me/").status_code == 401
+
+
+def test_an_admins_own_password_changed_on_the_admin_site_revokes_their_tokens(client, admin_user):
+    from django.contrib.auth.models import User
+
+    admin_user.set_password("correct horse battery")
+    admin_user.save()
+    stolen = sign_in(admin_user.username)
+    client.force_login(User.objects.get(pk=admin_user.pk))
+    response = client.post(
+        "/admin/password_change/",
+        {
+            "old_password": "correct horse battery",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert client_with(stolen).get("/api/v1/me/").status_code == 401
+    # The admin site's own session is kept (Django updates its hash), so they are not signed out.
+    assert client.get("/admin/").status_code == 200
