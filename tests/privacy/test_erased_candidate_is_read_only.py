@@ -3,6 +3,7 @@ about them is a 409 naming them (code candidate_erased)."""
 
 import pytest
 
+from interviews.models import SessionTrainee
 from privacy.services import candidate_erase
 from scoring.scorecards.models import Scorecard
 from tests.factories import CandidateFactory, LoopFactory, LoopTemplateFactory, rated_session
@@ -75,6 +76,40 @@ def test_no_scorecard_is_written_or_amended_for_an_erased_candidate(
         "session",
     )
     assert set(Scorecard.objects.values_list("summary", flat=True)) == {"[erased]"}
+
+
+def test_no_draft_is_created_for_an_erased_candidate(client_for, admin_user, interviewer):
+    loop = LoopFactory()
+    plan = rated_session(interviewers=[interviewer], loop=loop)
+    _erased(loop.candidate, admin_user)
+
+    response = client_for(interviewer).post(
+        "/api/v1/scorecards/",
+        plan.body(submit=False, summary="A new text about them"),
+        format="json",
+    )
+
+    _assert_refused(response, "session")
+    assert not Scorecard.objects.exists()
+
+
+@pytest.mark.parametrize("submit", [False, True], ids=["draft", "submitted"])
+def test_no_shadow_scorecard_is_created_for_an_erased_candidate(
+    submit, client_for, admin_user, interviewer, other_interviewer
+):
+    loop = LoopFactory()
+    plan = rated_session(interviewers=[interviewer], loop=loop)
+    SessionTrainee.objects.create(
+        session=plan.session, loop=loop, trainee=other_interviewer, stage="shadow"
+    )
+    _erased(loop.candidate, admin_user)
+
+    response = client_for(other_interviewer).post(
+        "/api/v1/scorecards/", plan.body(submit=submit), format="json"
+    )
+
+    _assert_refused(response, "session")
+    assert not Scorecard.objects.exists()
 
 
 def test_an_erased_candidates_loop_is_not_decided(client_for, admin_user, interviewer):
