@@ -397,8 +397,13 @@ FEEDBACK_OVERDUE_AFTER_HOURS = env_int("FEEDBACK_OVERDUE_AFTER_HOURS", 48)
 # post to a receiver on 127.0.0.1 over plain HTTP; cloud metadata addresses stay refused anyway.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 WEBHOOK_ALLOW_INSECURE = env_bool("WEBHOOK_ALLOW_INSECURE", DEBUG)
-# The whole of one delivery attempt (connect, send, the receiver's status line), not per read.
+# The whole of one delivery attempt (DNS lookup, connect, send, the receiver's status line), not
+# per read.
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# The function that resolves a receiver's host name, with socket.getaddrinfo's signature (a
+# dotted path). The default is the system resolver; another (a DNS library's, a test's) may be
+# put here. Whatever it is, WEBHOOK_TIMEOUT_SECONDS bounds its lookup (webhooks/addresses.py).
+WEBHOOK_RESOLVER = os.environ.get("WEBHOOK_RESOLVER", "").strip() or "socket.getaddrinfo"
 # Seconds to wait after the 1st, 2nd, ... failed attempt (Standard Webhooks' suggestion), each
 # jittered by +-10%: 8 attempts over about 28 hours. A delivery fails after the last one.
 WEBHOOK_RETRY_DELAYS_SECONDS = env_int_list(

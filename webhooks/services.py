@@ -107,7 +107,7 @@ def _secret_check(secret: str) -> None:
 
 def _url_check(url: str) -> None:
     try:
-        receiver_check(url)
+        receiver_check(url, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
     except AddressRefused as exc:
         raise ApplicationError(
             WebhookErrorCode.INVALID_URL, str(exc), {"url": [str(exc)]}
