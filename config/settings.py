@@ -359,6 +359,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.webhook_deliveries_sweep_task",
         "schedule": env_int("WEBHOOK_SWEEP_EVERY_SECONDS", 30, minimum=5),
     },
+    # docs/RELIABILITY.md: deletes finished deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS.
+    "webhook-deliveries-prune": {
+        "task": "webhooks.tasks.webhook_deliveries_prune_task",
+        "schedule": 60 * 60,
+    },
 }
 # The right-hand side of calendar event UIDs (`session-<id>@<domain>`): set it once per deployment
 # and keep it, or subscribed calendars see every session as a new event.
@@ -418,6 +423,9 @@ WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60, minimum
 # in a row) is disabled, with the reason in its output.
 WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1)
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
+# Finished deliveries (succeeded, or failed after the last retry) are deleted from the delivery
+# log this many days after they were created; pending ones are kept however old.
+WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30, minimum=1)
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
