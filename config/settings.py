@@ -364,6 +364,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.webhook_deliveries_sweep_task",
         "schedule": env_int("WEBHOOK_SWEEP_EVERY_SECONDS", 30, minimum=5),
     },
+    # docs/RELIABILITY.md: deletes finished deliveries past WEBHOOK_DELIVERY_RETENTION_DAYS.
+    "webhook-deliveries-prune": {
+        "task": "webhooks.tasks.webhook_deliveries_prune_task",
+        "schedule": 60 * 60,
+    },
 }
 # The right-hand side of calendar event UIDs (`session-<id>@<domain>`): set it once per deployment
 # and keep it, or subscribed calendars see every session as a new event.
@@ -402,8 +407,13 @@ FEEDBACK_OVERDUE_AFTER_HOURS = env_int("FEEDBACK_OVERDUE_AFTER_HOURS", 48)
 # post to a receiver on 127.0.0.1 over plain HTTP; cloud metadata addresses stay refused anyway.
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
 WEBHOOK_ALLOW_INSECURE = env_bool("WEBHOOK_ALLOW_INSECURE", DEBUG)
-# The whole of one delivery attempt (connect, send, the receiver's status line), not per read.
+# The whole of one delivery attempt (DNS lookup, connect, send, the receiver's status line), not
+# per read.
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# The function that resolves a receiver's host name, with socket.getaddrinfo's signature (a
+# dotted path). The default is the system resolver; another (a DNS library's, a test's) may be
+# put here. Whatever it is, WEBHOOK_TIMEOUT_SECONDS bounds its lookup (webhooks/addresses.py).
+WEBHOOK_RESOLVER = os.environ.get("WEBHOOK_RESOLVER", "").strip() or "socket.getaddrinfo"
 # Seconds to wait after the 1st, 2nd, ... failed attempt (Standard Webhooks' suggestion), each
 # jittered by +-10%: 8 attempts over about 28 hours. A delivery fails after the last one.
 WEBHOOK_RETRY_DELAYS_SECONDS = env_int_list(
@@ -418,6 +428,9 @@ WEBHOOK_SWEEP_GRACE_SECONDS = env_int("WEBHOOK_SWEEP_GRACE_SECONDS", 60, minimum
 # in a row) is disabled, with the reason in its output.
 WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1)
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
+# Finished deliveries (succeeded, or failed after the last retry) are deleted from the delivery
+# log this many days after they were created; pending ones are kept however old.
+WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30, minimum=1)
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

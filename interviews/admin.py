@@ -57,6 +57,20 @@ class LoopAdmin(admin.ModelAdmin):
     readonly_fields = ("seed", "balance")
     inlines = [InterviewSessionInline]
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # The loop of an erased candidate is read-only here as through the API: a decision note
+        # or a status written now would be new text about them (privacy.services).
+        if obj is not None and obj.candidate.erased_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # No loop is added for, or moved onto, an erased candidate (its texts would not be
+        # erased: the erasure has run).
+        if db_field.name == "candidate":
+            kwargs["queryset"] = Candidate.objects.filter(erased_at__isnull=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change) -> None:
         """Save, and keep the questions' exposure counters when the edit cancels the loop or
         takes it out of cancelled (admin.ModelAdmin saves inside a transaction)."""

@@ -579,8 +579,8 @@ class LoopScheduleApi(LoopApi):
         responses={
             200: LoopOutputSerializer,
             409: OpenApiResponse(
-                description="The loop is not a draft, or a time would put someone over their "
-                "weekly limit."
+                description="The loop is not a draft, its candidate was erased, or a time "
+                "would put someone over their weekly limit."
             ),
         },
     )

@@ -2,8 +2,9 @@
 
 Feedback is awaited from an interviewer for a session when the session has ended (its
 `scheduled_at` plus `duration_minutes` is past), its loop is `scheduled` and not decided (a
-draft loop takes no scorecards, a completed one has them all, a cancelled one needs none), and
-the interviewer has no submitted scorecard there (a draft does not count).
+draft loop takes no scorecards, a completed one has them all, a cancelled one needs none) and
+its candidate was not erased (nothing more is recorded about them), and the interviewer has no
+submitted scorecard there (a draft does not count).
 """
 
 from __future__ import annotations
@@ -43,7 +44,15 @@ def ended_at(prefix: str = "") -> ExpressionWrapper:
 
 
 def _open_loop(prefix: str) -> Q:
-    return Q(**{f"{prefix}loop__status": Loop.Status.SCHEDULED, f"{prefix}loop__decision": ""})
+    """A loop that still takes scorecards: scheduled, undecided, and its candidate not erased
+    (their scorecards are refused with a 409, so nobody is asked for one)."""
+    return Q(
+        **{
+            f"{prefix}loop__status": Loop.Status.SCHEDULED,
+            f"{prefix}loop__decision": "",
+            f"{prefix}loop__candidate__erased_at__isnull": True,
+        }
+    )
 
 
 def _submitted(*, session: OuterRef | F, interviewer: OuterRef | F | User) -> Exists:

@@ -6,10 +6,12 @@ recommendations, first recommendations, decisions, ids and times) are not touche
 calibration report over the same data gives the same figures before and after.
 
 Locks, in the order every writer of these rows takes them (so no deadlock):
-1. the candidate's row (`lock_candidate` in loop generation takes it too: no new loop appears);
+1. the candidate's row (`lock_candidate` in loop generation and question swaps takes it too:
+   no new loop or question appears);
 2. the scorecard rows of the candidate's loops (draft edits, submissions and amendments lock
    their scorecard first);
-3. the loop rows (submissions, amendments and decisions lock the loop after the scorecard).
+3. the loop rows (submissions, amendments and decisions lock the loop after the scorecard;
+   scheduling locks it; a new scorecard, draft or submitted, locks it before its insert).
 Every one of those writers re-reads `Candidate.erased_at` after its lock and refuses with a 409,
 so once the erasure commits nothing new is written about the candidate. The rewrites below are
 statements issued after the locks: under READ COMMITTED each sees every scorecard committed

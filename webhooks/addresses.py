@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -132,9 +135,52 @@ def receiver_parse(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port, path
 
 
-def _resolve(host: str, port: int) -> list[str]:
+# Lookups of one process that may be running at once. A lookup whose deadline passed keeps its
+# thread until the resolver gives up on its own (resolv.conf's timeout and attempts); this caps
+# how many such threads a resolver that never answers can leave behind: past it, an attempt
+# fails at once instead of starting another.
+LOOKUPS_MAX = 16
+_lookup_slots = threading.BoundedSemaphore(LOOKUPS_MAX)
+
+
+def _lookup(host: str, port: int, *, timeout: float) -> list[tuple]:
+    """getaddrinfo (WEBHOOK_RESOLVER) for `host`, given at most `timeout` seconds.
+
+    The resolver runs in a daemon thread that the caller stops waiting for at the deadline:
+    the C resolver cannot be interrupted, and its own timeout (resolv.conf) is not ours. The
+    same function, flags and answers as a direct call; only the wait is bounded."""
+    resolver = import_string(settings.WEBHOOK_RESOLVER)
+    if not _lookup_slots.acquire(blocking=False):
+        raise AddressRefused(
+            f"The host {host!r} was not looked up: {LOOKUPS_MAX} earlier lookups of this "
+            "process are still waiting for the name server; try again later."
+        )
+    answer: dict[str, Any] = {}
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            answer["infos"] = resolver(host, port, type=socket.SOCK_STREAM)
+        except BaseException as exc:  # handed to the caller, who decides
+            answer["error"] = exc
+        finally:
+            _lookup_slots.release()
+            done.set()
+
+    threading.Thread(target=run, name=f"webhook-lookup {host}", daemon=True).start()
+    if not done.wait(max(0.0, timeout)):
+        raise AddressRefused(
+            f"The host {host!r} did not resolve within {timeout:g} s "
+            "(WEBHOOK_TIMEOUT_SECONDS); its name server did not answer in time."
+        )
+    if "error" in answer:
+        raise answer["error"]
+    return answer["infos"]
+
+
+def _resolve(host: str, port: int, *, timeout: float) -> list[str]:
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = _lookup(host, port, timeout=timeout)
     except (OSError, UnicodeError) as exc:
         raise AddressRefused(
             f"The host {host!r} does not resolve ({exc}); check the URL's spelling."
@@ -147,15 +193,16 @@ def _resolve(host: str, port: int) -> list[str]:
     return addresses
 
 
-def receiver_check(url: str) -> Receiver:
-    """Resolve the URL's host once and check every address it resolves to.
+def receiver_check(url: str, *, timeout: float) -> Receiver:
+    """Resolve the URL's host once, within `timeout` seconds, and check every address it
+    resolves to.
 
     Returns the address to connect to: the caller connects there and nowhere else (a second DNS
     lookup could answer differently: DNS rebinding). Raises AddressRefused when the URL is not
     allowed, naming the address and the setting that would allow it.
     """
     scheme, host, port, path = receiver_parse(url)
-    addresses = _resolve(host, port)
+    addresses = _resolve(host, port, timeout=timeout)
     if not addresses:
         raise AddressRefused(f"The host {host!r} resolves to no address.")
     for text in addresses:

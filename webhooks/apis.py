@@ -97,7 +97,12 @@ class WebhookDeliveryListApi(WebhookApi):
     queryset = WebhookSubscription.objects.none()
     serializer_class = WebhookDeliveryOutputSerializer
 
-    @extend_schema(responses={200: WebhookDeliveryOutputSerializer(many=True)})
+    @extend_schema(
+        responses={200: WebhookDeliveryOutputSerializer(many=True)},
+        description="The webhook's delivery log, newest first. A finished delivery (succeeded, "
+        "or failed after its last retry) is deleted WEBHOOK_DELIVERY_RETENTION_DAYS (default "
+        "30) after it was created; a pending one stays until it finishes.",
+    )
     def get(self, request, pk: int):
         deliveries = selectors.webhook_delivery_list(subscription=self.subscription(pk))
         page = self.paginate_queryset(deliveries)
@@ -112,7 +117,8 @@ class WebhookRedeliverApi(WebhookApi):
         request=None,
         responses={202: WebhookDeliveryOutputSerializer},
         description="Send a finished delivery again, with the same webhook-id and body, as a "
-        "new delivery of the log.",
+        "new delivery of the log. A delivery pruned from the log (older than "
+        "WEBHOOK_DELIVERY_RETENTION_DAYS) is a 404.",
     )
     def post(self, request, pk: int, delivery: int):
         subscription = self.subscription(pk)

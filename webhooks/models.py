@@ -78,6 +78,12 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_due",
                 condition=Q(status="pending"),
             ),
+            # The retention job's: finished deliveries, oldest first (webhook_deliveries_prune).
+            models.Index(
+                fields=["created_at"],
+                name="webhook_delivery_finished",
+                condition=~Q(status="pending"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -6,10 +6,12 @@
   connects to that very address: the Host header and, over https, the certificate check and SNI
   use the URL's host name, but no second DNS lookup happens (a rebinding answer cannot steer us).
 - Redirects are never followed: a 3xx is a failed attempt like any other non-2xx.
-- WEBHOOK_TIMEOUT_SECONDS bounds the whole attempt, not each read: every socket operation gets
-  what is left of it, and a watchdog shuts the socket down at the deadline, so a receiver that
-  trickles its answer a byte at a time still holds the worker no longer than the timeout. Only
-  the status line and headers are read; the body is never downloaded.
+- WEBHOOK_TIMEOUT_SECONDS bounds the whole attempt, not each read: the DNS lookup gets it first
+  (webhooks.addresses: a name server that never answers fails the attempt at the deadline),
+  then every socket operation gets what is left of it, and a watchdog shuts the socket down at
+  the deadline, so a receiver that trickles its answer a byte at a time still holds the worker
+  no longer than the timeout. Only the status line and headers are read; the body is never
+  downloaded.
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def webhook_post(*, url: str, secret: str, message_id: str, body: bytes, timeout
     """Make one attempt; never raises for anything the receiver or the network does."""
     deadline = time.monotonic() + timeout
     try:
-        receiver = receiver_check(url)
+        receiver = receiver_check(url, timeout=timeout)  # the lookup starts the attempt
     except AddressRefused as exc:
         return AttemptResult(None, f"Not sent: {exc}")
     headers = signed_headers(secret=secret, message_id=message_id, body=body, receiver=receiver)

@@ -30,6 +30,8 @@ Life of a delivery:
 - A subscription whose every attempt has failed for WEBHOOK_DISABLE_AFTER_DAYS, with at least
   WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row, is disabled (`is_active` false,
   `disabled_reason` saying why); its pending deliveries then end `failed` when their turn comes.
+- `webhook_deliveries_prune` (beat, hourly) deletes finished deliveries created more than
+  WEBHOOK_DELIVERY_RETENTION_DAYS ago, in batches; never a pending one.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ logger = logging.getLogger(__name__)
 # Retries at most this far away go to Celery as a countdown; later ones wait for the sweep.
 COUNTDOWN_LIMIT_SECONDS = 60
 SWEEP_BATCH = 1000
+# Finished deliveries deleted per statement by the retention job.
+PRUNE_BATCH = 1000
 FAN_OUT_BATCH = 500
 # Set (NX) by the emit that publishes a fan-out task, deleted by that task when it starts; the
 # timeout only frees the key when the task message was lost (the sweep fans out meanwhile).
@@ -107,7 +111,7 @@ def _secret_check(secret: str) -> None:
 
 def _url_check(url: str) -> None:
     try:
-        receiver_check(url)
+        receiver_check(url, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
     except AddressRefused as exc:
         raise ApplicationError(
             WebhookErrorCode.INVALID_URL, str(exc), {"url": [str(exc)]}
@@ -616,6 +620,55 @@ def webhook_deliveries_sweep(*, now: dt.datetime | None = None) -> list[int]:
     if ids:
         logger.info("webhook sweep sent %s overdue deliveries", len(ids))
     return ids
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+@functools.cache
+def _deliveries_prune_sql() -> str:
+    """One batch: the oldest finished deliveries created before the cutoff (the partial index
+    `webhook_delivery_finished` holds exactly the finished ones, by `created_at`), rows another
+    transaction holds skipped (an erasure rewriting a payload: the next run takes them)."""
+    table = connection.ops.quote_name(WebhookDelivery._meta.db_table)
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    return (
+        f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "
+        f"WHERE NOT (status = %s) AND created_at < %s ORDER BY created_at LIMIT %s{skip_locked}) "
+        "AND NOT (status = %s)"
+    )
+
+
+def webhook_deliveries_prune(
+    *, now: dt.datetime | None = None, batch_size: int = PRUNE_BATCH
+) -> int:
+    """Delete the finished deliveries (succeeded, or failed for good) created more than
+    WEBHOOK_DELIVERY_RETENTION_DAYS ago; return how many.
+
+    A pending delivery is never deleted, however old (its retries are still to come), and
+    neither is an event waiting in the outbox: `WebhookEvent` rows leave only through their
+    fan-out, which turns them into pending deliveries (with the event's `created_at`), so there
+    is no finished event to prune. Each batch of at most `batch_size` rows is one DELETE in a
+    transaction of its own, so the locks and the WAL of one statement stay small however long
+    the log grew; the run ends with the first batch that is not full. Safe to run twice at once
+    (SKIP LOCKED: each row is deleted by one of them) and beside the sweep and the workers (a
+    finished delivery is never claimed again; a redelivery is a new row).
+    """
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.WEBHOOK_DELIVERY_RETENTION_DAYS)
+    pending = WebhookDelivery.Status.PENDING.value
+    deleted = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_deliveries_prune_sql(), [pending, cutoff, batch_size, pending])
+            count = cursor.rowcount
+        deleted += count
+        if count < batch_size:
+            break
+    if deleted:
+        logger.info("webhook delivery log: %s finished deliveries pruned", deleted)
+    return deleted
 
 
 # --- privacy -----------------------------------------------------------------------------------

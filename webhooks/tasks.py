@@ -6,6 +6,7 @@ from celery import shared_task
 
 from webhooks.services import (
     webhook_deliveries_enqueue,
+    webhook_deliveries_prune,
     webhook_deliveries_sweep,
     webhook_delivery_send,
     webhook_events_fan_out,
@@ -33,3 +34,9 @@ def webhook_deliveries_sweep_task() -> list[int]:
 def webhook_events_fan_out_task() -> int:
     """Woken after commit by emits (coalesced): fan the waiting events out into deliveries."""
     return len(webhook_events_fan_out())
+
+
+@shared_task(name="webhooks.tasks.webhook_deliveries_prune_task")
+def webhook_deliveries_prune_task() -> int:
+    """Beat: delete finished deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS."""
+    return webhook_deliveries_prune()

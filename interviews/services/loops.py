@@ -62,8 +62,10 @@ def infeasible_error(exc: LoopInfeasible) -> ApplicationError:
     return ApplicationError(InterviewsErrorCode.LOOP_INFEASIBLE, exc.message, exc.shortages)
 
 
-def lock_candidate(candidate_id: int) -> Candidate:
-    """The candidate's row, locked until commit. Precondition: inside a transaction."""
+def lock_candidate(candidate_id: int, *, field: str = "candidate") -> Candidate:
+    """The candidate's row, locked until commit; 409 (naming `field`) once they were erased.
+    Precondition: inside a transaction, holding no loop or scorecard row lock yet (the
+    erasure's lock order: candidate, scorecards, loops)."""
     # Every write that hands out questions to a candidate holds this row lock until commit, so
     # two generations for one candidate run one after the other and the second sees the first's
     # questions as already asked.
@@ -75,7 +77,7 @@ def lock_candidate(candidate_id: int) -> Candidate:
             {"candidate": [f"No candidate with id {candidate_id}."]},
         )
     # An erased candidate gets no new loops (and so no new text about them).
-    candidate_refuse_if_erased(candidate)
+    candidate_refuse_if_erased(candidate, field=field)
     return candidate
 
 
@@ -397,8 +399,11 @@ def _write_plan(
 def loop_schedule(
     *, actor: User, loop: Loop, session_times: Mapping[int, datetime] | None = None
 ) -> Loop:
-    """Move a draft loop to scheduled, optionally with a start time for each named session."""
+    """Move a draft loop to scheduled, optionally with a start time for each named session;
+    409 once its candidate was erased (a scheduled loop invites new scorecards about them)."""
     loop = lock_loop(loop, allowed=(Loop.Status.DRAFT,), action="scheduled")
+    # Read after the loop lock, which the erasure also takes (as in loop_decide).
+    candidate_refuse_if_erased(Candidate.objects.get(pk=loop.candidate_id), field="loop")
     session_times = dict(session_times or {})
     if session_times:
         sessions = {s.pk: s for s in InterviewSession.objects.filter(loop=loop)}

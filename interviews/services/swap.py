@@ -46,9 +46,11 @@ def loop_swap_question(
     (same level, active, not in the loop, not met by the candidate, fits the session's minutes);
     without `question_in_id` the generator's first offer (`swap_candidates`) is taken: the one
     that best keeps the loop balanced. A session that already has a scorecard keeps its
-    questions (409)."""
+    questions (409), and so does the loop of an erased candidate.
+
+    Lock order, the erasure's: the candidate's row, then the loop's."""
+    lock_candidate(loop.candidate_id, field="loop")
     loop = lock_loop(loop, allowed=(Loop.Status.DRAFT, Loop.Status.SCHEDULED), action="edited")
-    lock_candidate(loop.candidate_id)
     session, rows, outgoing = _swap_target(loop, session_id, question_out_id)
     request, bank, history = swap_inputs(
         loop=loop, session=session, loop_rows=rows, outgoing=outgoing, now=timezone.now()

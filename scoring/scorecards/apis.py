@@ -110,8 +110,8 @@ class ScorecardListCreateApi(generics.GenericAPIView):
             400: _error("Invalid input, unknown session, or an incomplete scorecard on submit."),
             403: _error("You are not an interviewer of the session."),
             409: _error(
-                "You already have a scorecard for the session, the loop is not scheduled, or "
-                "the Idempotency-Key was used with another body."
+                "You already have a scorecard for the session, the loop is not scheduled, its "
+                "candidate was erased, or the Idempotency-Key was used with another body."
             ),
         },
     )
@@ -152,7 +152,8 @@ class ScorecardDetailApi(generics.GenericAPIView):
             403: _error("Only the author changes a scorecard."),
             404: NOT_VISIBLE,
             409: _error(
-                "The scorecard was submitted (amend it instead) or the loop is not scheduled."
+                "The scorecard was submitted (amend it instead), the loop is not scheduled, or "
+                "its candidate was erased."
             ),
         },
         description="Change your draft. Fields you leave out stay as they are; `ratings` "
@@ -179,7 +180,9 @@ class ScorecardSubmitApi(generics.GenericAPIView):
             400: _error("A criterion is not rated or the recommendation is missing."),
             403: _error("Only the author submits a scorecard."),
             404: NOT_VISIBLE,
-            409: _error("Already submitted, or the loop is not scheduled."),
+            409: _error(
+                "Already submitted, the loop is not scheduled, or its candidate was erased."
+            ),
         },
         description="Submit your draft. When this is the last scorecard of the loop, the loop "
         "becomes completed.",

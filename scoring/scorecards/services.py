@@ -143,18 +143,33 @@ WHERE session.id = %(session_id)s
 """
 
 
+def _loop_lock_clause(*, submit: bool) -> str:
+    """The row lock a new scorecard takes on its loop, held until commit.
+
+    A submission locks the loop row exclusively (FOR UPDATE: the completion check must see
+    every submission before it). A draft takes PostgreSQL's weakest row lock, FOR KEY SHARE:
+    drafts of one loop share it and do not wait for each other, but it waits for, and makes
+    wait, the FOR UPDATE of the erasure, a cancellation and a submission, so a draft is either
+    committed before the erasure rewrites the loop's texts or sees the erasure and is refused.
+    SQLite (`make run`) has no row locks: its writes are serialized by the database lock."""
+    if not connection.features.has_select_for_update_of:
+        return ""
+    if submit or connection.vendor != "postgresql":
+        return " FOR UPDATE OF the_loop"
+    return " FOR KEY SHARE OF the_loop"
+
+
 def _session_for_create(
-    *, session_id: int, interviewer: AbstractBaseUser, lock_loop: bool
+    *, session_id: int, interviewer: AbstractBaseUser, submit: bool
 ) -> SessionForCreate | None:
     """A session's loop, the writer's seat in it and its rubric, in one query (None when there
     is no such session). The write path's first statement; the one place the seat is read.
 
-    `lock_loop` also takes the loop's row lock (a submission: see `scorecard_create`); the loop
-    status read is then the one committed last (PostgreSQL rereads a locked row it waited for).
+    It also takes the loop's row lock (`_loop_lock_clause`: exclusive for a submission, shared
+    for a draft); the loop status read is then the one committed last (PostgreSQL rereads a
+    locked row it waited for).
     """
-    # SQLite (`make run`) has no row locks: its writes are serialized by the database lock.
-    locks = lock_loop and connection.features.has_select_for_update_of
-    sql = _SESSION_FOR_CREATE_SQL + (" FOR UPDATE OF the_loop" if locks else "")
+    sql = _SESSION_FOR_CREATE_SQL + _loop_lock_clause(submit=submit)
     with connection.cursor() as cursor:
         cursor.execute(sql, {"session_id": session_id, "interviewer_id": interviewer.pk})
         rows = cursor.fetchall()
@@ -322,7 +337,7 @@ def _insert_scorecard_statement() -> tuple[str, list[models.Field], list[models.
     Every column of the scorecard comes from the model instance, so a field added to Scorecard is
     written without touching this. The ratings arrive as three arrays (UNNEST): no model
     instance per rating. Nothing is written, and the statement says why, when the loop's
-    candidate was erased (checked when `refuse_erased`) or when the interviewer already has a
+    candidate was erased or when the interviewer already has a
     scorecard for the session (ON CONFLICT DO NOTHING on the one-scorecard-per-seat constraint:
     no error, so no savepoint is needed to answer the 409 afterwards).
     """
@@ -349,7 +364,7 @@ WITH candidate AS (
 ), card AS (
     INSERT INTO {_table(Scorecard)} ({", ".join(quote(f.column) for f in card_fields)})
     SELECT {", ".join(["%s"] * len(card_fields))}
-    WHERE NOT (%s AND EXISTS (SELECT 1 FROM candidate WHERE erased_at IS NOT NULL))
+    WHERE NOT EXISTS (SELECT 1 FROM candidate WHERE erased_at IS NOT NULL)
     ON CONFLICT ON CONSTRAINT scorecard_unique_interviewer_session DO NOTHING
     RETURNING id
 ), rated AS (
@@ -372,23 +387,20 @@ def _insert_scorecard(
     scorecard: Scorecard,
     ratings: Sequence[RatingInput],
     rubric: SessionRubric,
-    refuse_erased: bool,
 ) -> None:
     """Write `scorecard` (its pk is set) and its ratings, in one statement on PostgreSQL, with
     `rating_rows` for the response; or write nothing and refuse: 409 when the interviewer
     already has a scorecard for the session (committed, or committed by a concurrent request
-    this one waited for), or, with `refuse_erased`, when the loop's candidate was erased.
+    this one waited for), or when the loop's candidate was erased (a draft as much as a
+    submission: no new text about them).
 
-    With `refuse_erased`, precondition: the caller holds the loop's row lock, which the erasure
-    takes too, so this statement (a new snapshot) sees an erasure committed while it waited."""
+    Precondition: the caller holds a row lock on the loop that conflicts with the erasure's
+    (`_loop_lock_clause`), so this statement (a new snapshot) sees an erasure committed while it
+    waited, and an erasure that comes later waits for this transaction and rewrites its texts."""
     if connection.vendor == "postgresql":
-        _insert_scorecard_in_one_statement(
-            scorecard=scorecard, ratings=ratings, refuse_erased=refuse_erased
-        )
+        _insert_scorecard_in_one_statement(scorecard=scorecard, ratings=ratings)
     else:
-        _insert_scorecard_portable(
-            scorecard=scorecard, ratings=ratings, refuse_erased=refuse_erased
-        )
+        _insert_scorecard_portable(scorecard=scorecard, ratings=ratings)
     scorecard.rating_rows = [
         RatingRow(
             item["criterion"],
@@ -401,13 +413,12 @@ def _insert_scorecard(
 
 
 def _insert_scorecard_in_one_statement(
-    *, scorecard: Scorecard, ratings: Sequence[RatingInput], refuse_erased: bool
+    *, scorecard: Scorecard, ratings: Sequence[RatingInput]
 ) -> None:
     sql, card_fields, constants = _insert_scorecard_statement()
     params = [
         scorecard.loop_id,
         *_column_values(scorecard, card_fields),
-        refuse_erased,
         *(f.get_db_prep_save(f.get_default(), connection) for f in constants),
         [item["criterion"] for item in ratings],
         [item["rating"] for item in ratings],
@@ -416,8 +427,7 @@ def _insert_scorecard_in_one_statement(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         scorecard_id, candidate_id, erased_at = cursor.fetchone()
-    if refuse_erased:
-        candidate_refuse_if_erased(Candidate(pk=candidate_id, erased_at=erased_at), field="session")
+    candidate_refuse_if_erased(Candidate(pk=candidate_id, erased_at=erased_at), field="session")
     if scorecard_id is None:
         raise _refuse_second_scorecard(
             session_id=scorecard.session_id, interviewer_id=scorecard.interviewer_id
@@ -426,13 +436,10 @@ def _insert_scorecard_in_one_statement(
     scorecard._state.adding = False
 
 
-def _insert_scorecard_portable(
-    *, scorecard: Scorecard, ratings: Sequence[RatingInput], refuse_erased: bool
-) -> None:
+def _insert_scorecard_portable(*, scorecard: Scorecard, ratings: Sequence[RatingInput]) -> None:
     """`_insert_scorecard` through the ORM, for a database without INSERT in WITH or UNNEST
     (SQLite, `make run`), whose writes are serialized by the database lock."""
-    if refuse_erased:
-        _refuse_if_candidate_erased(loop_id=scorecard.loop_id)
+    _refuse_if_candidate_erased(loop_id=scorecard.loop_id)
     if Scorecard.objects.filter(
         session_id=scorecard.session_id, interviewer_id=scorecard.interviewer_id
     ).exists():
@@ -515,12 +522,10 @@ def _refuse_second_scorecard(*, session_id: int, interviewer_id: int) -> Applica
 
 
 def _session_to_write_in(
-    *, session_id: int, interviewer: AbstractBaseUser, lock_loop: bool
+    *, session_id: int, interviewer: AbstractBaseUser, submit: bool
 ) -> SessionForCreate:
     """The session, if `interviewer` may write its scorecard now (else the refusal)."""
-    session = _session_for_create(
-        session_id=session_id, interviewer=interviewer, lock_loop=lock_loop
-    )
+    session = _session_for_create(session_id=session_id, interviewer=interviewer, submit=submit)
     if session is None:
         message = (
             f"No session with id {session_id} exists; send the id of a session you interview in."
@@ -565,20 +570,22 @@ def scorecard_create(
     """Write the requesting interviewer's scorecard for a session, as a draft or submitted.
 
     One transaction and three statements at most whatever the number of ratings: read the
-    session, the seat and the rubric (on submit, under the loop's row lock); write the
-    scorecard and its ratings; on submit, complete the loop if this was its last scorecard.
-    Every refusal comes before the first write. A second scorecard for the same interviewer and
-    session is refused by the unique constraint and answered with a 409, also when two
-    requests race.
+    session, the seat and the rubric under a row lock on the loop; write the scorecard and its
+    ratings, unless the loop's candidate was erased (a draft is refused like a submission);
+    on submit, complete the loop if this was its last scorecard. Every refusal comes before
+    the first write. A second scorecard for the same interviewer and session is refused by the
+    unique constraint and answered with a 409, also when two requests race.
 
-    Lock order: a submission takes the loop's row lock before it inserts, so two submissions of
-    one seat never wait for each other in opposite orders; the lock is held until the commit,
-    so the completion check sees every scorecard committed before it, and an erasure or a
-    cancellation (which take the same lock) either comes before (and refuses this) or after.
+    Lock order: the loop's row lock is taken before the insert (exclusive for a submission,
+    shared among drafts: `_loop_lock_clause`), so two submissions of one seat never wait for
+    each other in opposite orders; the lock is held until the commit, so the completion check
+    sees every scorecard committed before it, and an erasure or a cancellation (which take the
+    loop's row lock FOR UPDATE) either comes before (and refuses this) or after (and then sees
+    this scorecard, and erases its texts).
     """
     with _transaction():
         session = _session_to_write_in(
-            session_id=session_id, interviewer=interviewer, lock_loop=submit
+            session_id=session_id, interviewer=interviewer, submit=submit
         )
         rubric = session.rubric
         _check_ratings(ratings=ratings, rubric=rubric, session_id=session_id)
@@ -601,7 +608,7 @@ def scorecard_create(
             created_at=now,
             updated_at=now,
         )
-        _insert_scorecard(scorecard=scorecard, ratings=ratings, rubric=rubric, refuse_erased=submit)
+        _insert_scorecard(scorecard=scorecard, ratings=ratings, rubric=rubric)
         if submit:
             _loop_complete_if_all_submitted(loop_id=session.loop_id)
             scorecard_event_emit(event="scorecard.submitted", scorecard=scorecard)

@@ -44,7 +44,9 @@ def test_there_is_one_error_component(schema):
 
 def test_a_views_own_error_description_is_kept(schema):
     submit = schema["paths"]["/api/v1/scorecards/{id}/submit/"]["post"]["responses"]
-    assert submit["409"]["description"] == "Already submitted, or the loop is not scheduled."
+    assert submit["409"]["description"] == (
+        "Already submitted, the loop is not scheduled, or its candidate was erased."
+    )
     csv = schema["paths"]["/api/v1/calibration-reports/{id}/export/"]["get"]["responses"]
     assert csv["409"]["description"] == "The report has not succeeded."
 

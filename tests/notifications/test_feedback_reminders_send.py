@@ -9,6 +9,7 @@ from django.utils import timezone
 from interviews.models import JobTeamMember, Loop
 from notifications.models import FeedbackNotice, OverdueSession
 from notifications.services import MAX_SEND_ATTEMPTS, feedback_reminders_send
+from privacy.services import candidate_erase
 from tests.factories import CandidateFactory, JobFactory, UserFactory
 from tests.notifications.helpers import ended_session
 from tests.notifications.smtp import body_of
@@ -152,6 +153,28 @@ def test_no_reminders_for_loops_that_take_no_scorecards(smtp_server, interviewer
     Loop.objects.filter(pk=session.loop_id).update(status=status)
 
     assert feedback_reminders_send(now=now + 3 * DAY) == {}
+    assert smtp_server.messages == []
+
+
+def test_no_reminders_or_overdue_notices_once_the_candidate_was_erased(
+    smtp_server, interviewer, hiring_manager, admin_user
+):
+    """Their scorecards can no longer be written (409), so nobody is asked for them; a reminder
+    planned but not sent before the erasure is withdrawn."""
+    now = timezone.now()
+    job = JobFactory(hiring_manager=hiring_manager)
+    session = ended_session(interviewers=[interviewer], now=now, hours_ago=3, job=job)
+    planned = FeedbackNotice.objects.create(
+        session=session, recipient=interviewer, kind="reminder", status="pending"
+    )
+    candidate_erase(actor=admin_user, candidate_id=session.loop.candidate_id, reason="Asked.")
+
+    counts = feedback_reminders_send(now=now + 3 * DAY)
+
+    assert counts == {"withdrawn": 1}
+    planned.refresh_from_db()
+    assert planned.status == "withdrawn"
+    assert not OverdueSession.objects.exists()
     assert smtp_server.messages == []
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from interviews.models import Loop
 from notifications.models import FeedbackNotice
+from privacy.services import candidate_erase
 from tests.factories import JobFactory, ScorecardFactory
 from tests.notifications.helpers import ended_session
 
@@ -77,6 +78,17 @@ def test_submitted_future_unscheduled_and_closed_loops_are_not_listed(client_for
         Loop.objects.filter(pk=closed.loop_id).update(status=status)
     decided = ended_session(interviewers=[interviewer], now=now, hours_ago=3)
     Loop.objects.filter(pk=decided.loop_id).update(decision="hire")
+    pending = ended_session(interviewers=[interviewer], now=now, hours_ago=3)
+
+    results = client_for(interviewer).get(URL).json()["results"]
+
+    assert [item["session"] for item in results] == [pending.pk]
+
+
+def test_sessions_of_an_erased_candidate_are_not_listed(client_for, interviewer, admin_user):
+    now = timezone.now()
+    erased = ended_session(interviewers=[interviewer], now=now, hours_ago=3)
+    candidate_erase(actor=admin_user, candidate_id=erased.loop.candidate_id, reason="Asked.")
     pending = ended_session(interviewers=[interviewer], now=now, hours_ago=3)
 
     results = client_for(interviewer).get(URL).json()["results"]

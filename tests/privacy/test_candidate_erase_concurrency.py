@@ -70,16 +70,19 @@ def _in_thread(results: dict, name: str, call) -> threading.Thread:
     return thread
 
 
+@pytest.mark.parametrize("submit", [True, False], ids=["submitted", "draft"])
 @pytest.mark.parametrize("first", ["submission", "erasure"])
-def test_erasing_while_a_scorecard_is_submitted_ends_consistent(
-    first, interviewer, other_interviewer, admin_user, client_for
+def test_erasing_while_a_scorecard_is_written_ends_consistent(
+    first, submit, interviewer, other_interviewer, admin_user, client_for
 ):
+    """A submission or a draft racing the erasure: either it commits first and is erased with
+    the rest, or it is refused; never a text written after the erasure's rewrites."""
     candidate = CandidateFactory(name="Quintessa Varga", email="quintessa@example.net")
     loop = LoopFactory(candidate=candidate)
     plan = rated_session(interviewers=[interviewer], loop=loop)
     rated_session(interviewers=[other_interviewer], loop=loop)  # keeps the loop scheduled
     ratings = [dict(r, note=NOTE) for r in plan.ratings()]
-    body = plan.body(summary=SUMMARY, ratings=ratings)
+    body = plan.body(summary=SUMMARY, ratings=ratings, submit=submit)
     submitter, eraser = client_for(interviewer), client_for(admin_user)
     calls = {
         "submission": lambda: submitter.post(
