@@ -5,56 +5,22 @@ connection) per request, each certainly blocked inside its transaction before ei
 from __future__ import annotations
 
 import threading
-import time
-from contextlib import contextmanager
 
-import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from core.models import AuditEvent
 from interviews.models import Candidate
 from privacy.services import ERASED
 from scoring.scorecards.models import Scorecard
 from tests.factories import CandidateFactory, LoopFactory, rated_session
+from tests.locks import row_locked, wait_for_blocked
 from tests.privacy.privacy_helpers import places_holding
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SUMMARY = "Racing summary about Quintessa: calm under pressure"
 NOTE = "Racing note: Quintessa asked about the on-call rota"
-
-
-def _dsn() -> str:
-    s = connection.settings_dict
-    return (
-        f"dbname={s['NAME']} user={s['USER']} password={s['PASSWORD']} "
-        f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432}"
-    )
-
-
-@contextmanager
-def row_locked(table: str, row_id: int):
-    """Hold a row lock in another connection until the block ends."""
-    with psycopg.connect(_dsn()) as blocker:
-        blocker.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [row_id])
-        yield blocker
-        blocker.rollback()
-
-
-def _wait_for_blocked(blocker, count: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    waiting = 0
-    while time.monotonic() < deadline:
-        blocker.execute("SELECT pg_stat_clear_snapshot()")
-        waiting = blocker.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).fetchone()[0]
-        if waiting >= count:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"expected {count} requests waiting on a lock, saw {waiting}")
 
 
 def _in_thread(results: dict, name: str, call) -> threading.Thread:
@@ -97,9 +63,9 @@ def test_erasing_while_a_scorecard_is_written_ends_consistent(
 
     with row_locked("interviews_loop", loop.pk) as blocker:
         threads = [_in_thread(results, first, calls[first])]
-        _wait_for_blocked(blocker, count=1)
+        wait_for_blocked(blocker, count=1)
         threads.append(_in_thread(results, second, calls[second]))
-        _wait_for_blocked(blocker, count=2)
+        wait_for_blocked(blocker, count=2)
     for thread in threads:
         thread.join(timeout=30)
         assert not thread.is_alive()
@@ -129,7 +95,7 @@ def test_two_erasures_at_once_erase_once_with_one_erased_at(admin_user, client_f
             )
             for name in ("a", "b")
         ]
-        _wait_for_blocked(blocker, count=2)
+        wait_for_blocked(blocker, count=2)
     for thread in threads:
         thread.join(timeout=30)
 

@@ -7,57 +7,19 @@ certainly in flight, blocked inside their transactions, before either may go on.
 from __future__ import annotations
 
 import threading
-import time
-from contextlib import contextmanager
 
-import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from core.models import IdempotencyRecord
 from interviews.models import Loop
 from scoring.scorecards.models import Scorecard
 from tests.factories import rated_session
+from tests.locks import row_locked, wait_for_blocked
 
 SCORECARDS_URL = "/api/v1/scorecards/"
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _dsn() -> str:
-    s = connection.settings_dict
-    return (
-        f"dbname={s['NAME']} user={s['USER']} password={s['PASSWORD']} "
-        f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432}"
-    )
-
-
-@contextmanager
-def loop_locked(loop_id: int):
-    """Hold the loop row lock in another connection until the block ends."""
-    with psycopg.connect(_dsn()) as blocker:
-        blocker.execute("SELECT id FROM interviews_loop WHERE id = %s FOR UPDATE", [loop_id])
-        yield blocker
-        blocker.rollback()
-
-
-def _wait_for_blocked(blocker, count: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        # Statistics views are snapshotted once per transaction: drop the snapshot each time.
-        blocker.execute("SELECT pg_stat_clear_snapshot()")
-        waiting = blocker.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).fetchone()[0]
-        if waiting >= count:
-            return
-        time.sleep(0.02)
-    rows = blocker.execute(
-        "SELECT state, wait_event_type, wait_event, left(query, 80) FROM pg_stat_activity "
-        "WHERE datname = current_database()"
-    ).fetchall()
-    raise AssertionError(f"expected {count} requests waiting on a lock, saw {waiting}: {rows}")
 
 
 def _post_concurrently(requests: list[tuple[object, dict, str]], loop_id: int) -> list:
@@ -71,13 +33,13 @@ def _post_concurrently(requests: list[tuple[object, dict, str]], loop_id: int) -
         finally:
             connections.close_all()
 
-    with loop_locked(loop_id) as blocker:
+    with row_locked("interviews_loop", loop_id) as blocker:
         threads = [
             threading.Thread(target=run, args=(i, *request)) for i, request in enumerate(requests)
         ]
         for thread in threads:
             thread.start()
-        _wait_for_blocked(blocker, count=len(requests))
+        wait_for_blocked(blocker, count=len(requests))
     for thread in threads:
         thread.join(timeout=30)
         assert not thread.is_alive()
