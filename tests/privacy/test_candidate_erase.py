@@ -9,7 +9,6 @@ from scoring.scorecards.models import CriterionRating, Scorecard, ScorecardRevis
 from tests.privacy.privacy_helpers import (
     EMAIL,
     NAME,
-    candidate_with_history,
     places_holding,
 )
 from tests.scoring.calibration_report_helpers import (
@@ -24,16 +23,6 @@ pytestmark = pytest.mark.django_db
 
 def erase_url(candidate_id: int) -> str:
     return f"/api/v1/candidates/{candidate_id}/erase/"
-
-
-@pytest.fixture
-def history(client_for, recruiter, admin_user, interviewer, other_interviewer):
-    return candidate_with_history(
-        client_for=client_for,
-        recruiter=recruiter,
-        admin_user=admin_user,
-        interviewers=[interviewer, other_interviewer],
-    )
 
 
 def _numbers(candidate_id: int) -> dict:

@@ -3,23 +3,13 @@
 import pytest
 
 from tests.factories import LoopFactory, rated_session, scorecard_in
-from tests.privacy.privacy_helpers import EMAIL, EXTERNAL_ID, NAME, candidate_with_history
+from tests.privacy.privacy_helpers import EMAIL, EXTERNAL_ID, NAME
 
 pytestmark = pytest.mark.django_db
 
 
 def export_url(candidate_id: int) -> str:
     return f"/api/v1/candidates/{candidate_id}/export/"
-
-
-@pytest.fixture
-def history(client_for, recruiter, admin_user, interviewer, other_interviewer):
-    return candidate_with_history(
-        client_for=client_for,
-        recruiter=recruiter,
-        admin_user=admin_user,
-        interviewers=[interviewer, other_interviewer],
-    )
 
 
 def _strings(value):
