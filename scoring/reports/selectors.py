@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,6 +36,13 @@ from scoring.reports.models import CalibrationReport
 from scoring.scorecards.models import CriterionRating, Recommendation, Scorecard
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+
+class _NoSecondConnection(Exception):
+    pass
+
+
 _VALUES_LIST_CHUNK = 50_000
 # A rating travels packed with its scorecard id (and criterion id): see `_ratings_sql`.
 _RATING_SLOTS = 8
@@ -469,9 +477,16 @@ def _inputs_load(scope: CalibrationScope, snapshot: str | None) -> CalibrationIn
             card_recommendation,
             card_amended_after_peer_view,
         ) = _fetch_int_columns(sql, params, 8, ordered=True)
-        if ratings is not None:
+        try:
+            if ratings is None:
+                raise _NoSecondConnection
             scorecard, criterion, rating = ratings.result()
-        else:
+        except (_NoSecondConnection, psycopg.OperationalError) as exc:
+            # No second connection (outside PostgreSQL, inside a transaction, or it could not
+            # be opened: max_connections, a pooler's limit): the ratings on this one, in the
+            # same snapshot, one statement after the other.
+            if ratings is not None:
+                logger.warning("calibration load: ratings read on one connection (%s)", exc)
             scorecard, criterion, rating = _ratings_load(scope, one_column)
     card = _rows_of(card_id, scorecard)
     # A rating always has its scorecard in the same snapshot; without one (SQLite, or a load

@@ -87,3 +87,22 @@ def test_the_second_connection_sees_the_exported_snapshot_not_later_commits() ->
 
         assert selectors._in_snapshot(params, snapshot, count) == before
     assert CriterionRating.objects.count() == before - 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_connection_that_cannot_be_opened_reads_the_ratings_on_the_first(
+    monkeypatch,
+) -> None:
+    synthetic_hiring_data(candidates=12, interviewers=8, seed=5)
+    with transaction.atomic():
+        expected = calibration_inputs_load(scope=CalibrationScope())
+    # A port nothing listens on: the side connection is refused for real.
+    params = {**connection.get_connection_params(), "port": 1, "connect_timeout": 2}
+    monkeypatch.setattr(connection, "get_connection_params", lambda: params)
+
+    loaded = calibration_inputs_load(scope=CalibrationScope())
+
+    first = np.lexsort((loaded.criterion, loaded.session))
+    second = np.lexsort((expected.criterion, expected.session))
+    for name in RATING_ALIGNED:
+        assert getattr(loaded, name)[first].tolist() == getattr(expected, name)[second].tolist()
