@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -255,10 +256,10 @@ def _ratings_load(
     return _unpack_ratings(columns, one_column)
 
 
-def _shadow_cards_sql(scope: CalibrationScope, params: list[Any], column: str) -> str:
-    """One `column` of the submitted shadow scorecards in the scope's job(s) and submission
-    dates. The scope's other filters (interviewers, levels, questions) narrow the main
-    statistics only: a trainee is compared on every question with the whole panel."""
+def _shadow_cards_sql(scope: CalibrationScope, params: list[Any]) -> str:
+    """Id, author and session of the submitted shadow scorecards in the scope's job(s) and
+    submission dates. The scope's other filters (interviewers, levels, questions) narrow the
+    main statistics only: a trainee is compared on every question with the whole panel."""
     t = _tables()
     joins = ""
     if scope.needs_template:
@@ -268,43 +269,60 @@ def _shadow_cards_sql(scope: CalibrationScope, params: list[Any], column: str) -
         )
     where = ["x.status = 'submitted'", "x.shadow"]
     where += _job_and_date_conditions(scope, params, card="x", template="xt")
-    return f"SELECT x.{column} FROM {t['card']} x {joins} WHERE {' AND '.join(where)}"
-
-
-def _trainee_card_condition(scope: CalibrationScope, params: list[Any]) -> str:
-    """WHERE term on the scorecard `s` of the trainees' comparison: a submitted shadow scorecard
-    in scope (`_shadow_cards_sql`), or a submitted qualified one in a session that has one."""
-    shadow_ids = _shadow_cards_sql(scope, params, "id")
-    shadow_sessions = _shadow_cards_sql(scope, params, "session_id")
     return (
-        f"s.status = 'submitted' AND (s.id IN ({shadow_ids}) "
-        f"OR (NOT s.shadow AND s.session_id IN ({shadow_sessions})))"
+        "SELECT x.id::int8, x.interviewer_id::int8, x.session_id::int8 "
+        f"FROM {t['card']} x {joins} WHERE {' AND '.join(where)}"
     )
+
+
+def _in_ids(column: str, ids: np.ndarray, params: list[Any]) -> str:
+    """WHERE term: `column` is one of `ids`, passed as one parameter however many: an int8[]
+    on PostgreSQL, a JSON array elsewhere (SQLite's json_each)."""
+    if connection.vendor == "postgresql":
+        params.append(_int_array(ids))
+        return f"{column} = ANY(%s::int8[])"
+    params.append(json.dumps(np.asarray(ids, dtype=np.int64).tolist()))
+    return f"{column} IN (SELECT value FROM json_each(%s))"
 
 
 def _trainees_load(scope: CalibrationScope, one_column: bool) -> tuple[np.ndarray, ...]:
-    """The trainees' comparison, as read: per scorecard (`_trainee_card_condition`) its id,
-    author, session and shadow flag (0/1); per first-submission rating of those scorecards its
-    scorecard id, criterion id and rating (packed as the main ratings). Two statements, on
-    Django's connection."""
+    """The trainees' comparison, as read: per scorecard its id, author, session and shadow flag
+    (0/1), shadow scorecards in scope (`_shadow_cards_sql`) first, then the submitted qualified
+    ones of their sessions; per first-submission rating of those scorecards its scorecard id,
+    criterion id and rating (packed as the main ratings). Three statements on Django's
+    connection, the later two with the ids found by the ones before (found through indexes on
+    scorecards' sessions and ratings' scorecards: no second scan of the ratings table); one
+    when there is no shadow scorecard."""
     t = _tables()
     params: list[Any] = []
-    condition = _trainee_card_condition(scope, params)
-    sql = (
-        "SELECT s.id::int8, s.interviewer_id::int8, s.session_id::int8, "
-        "(CASE WHEN s.shadow THEN 1 ELSE 0 END)::int8 "
-        f"FROM {t['card']} s WHERE {condition}"
+    shadow_id, shadow_interviewer, shadow_session = _fetch_int_columns(
+        _shadow_cards_sql(scope, params), params, 3
     )
-    cards = _fetch_int_columns(sql, params, 4)
+    if shadow_id.size == 0:
+        return tuple(np.zeros(0, dtype=np.int64) for _ in range(7))
     params = []
-    condition = _trainee_card_condition(scope, params)
+    sessions = _in_ids("s.session_id", distinct_ids(shadow_session), params)
+    panel_id, panel_interviewer, panel_session = _fetch_int_columns(
+        "SELECT s.id::int8, s.interviewer_id::int8, s.session_id::int8 "
+        f"FROM {t['card']} s WHERE s.status = 'submitted' AND NOT s.shadow AND {sessions}",
+        params,
+        3,
+    )
+    card_id = np.concatenate([shadow_id, panel_id])
+    params = []
+    cards = _in_ids("r.scorecard_id", card_id, params)
     sql = (
         f"SELECT {_packed_rating_columns(one_column)} FROM {t['rating']} r "
-        f"JOIN {t['card']} s ON s.id = r.scorecard_id "
-        f"WHERE r.in_first_submission AND {condition}"
+        f"WHERE r.in_first_submission AND {cards}"
     )
     ratings = _unpack_ratings(_fetch_int_columns(sql, params, 1 if one_column else 2), one_column)
-    return (*cards, *ratings)
+    return (
+        card_id,
+        np.concatenate([shadow_interviewer, panel_interviewer]),
+        np.concatenate([shadow_session, panel_session]),
+        np.repeat(np.array([1, 0], dtype=np.int64), [shadow_id.size, panel_id.size]),
+        *ratings,
+    )
 
 
 def _in_snapshot(

@@ -313,12 +313,30 @@ def test_one_and_two_connections_load_the_same_trainees():
     assert not trainee_ids & set(two_connections[0].card_interviewer.tolist())
 
 
-def test_a_scope_s_dates_bound_the_shadow_scorecards_not_the_panel():
-    """The SQL of the trainees' comparison: dates and jobs filter the shadow scorecards, whose
-    sessions then bring in every qualified scorecard (the ORM reference does the same)."""
-    params: list = []
-    condition = selectors._trainee_card_condition(
-        CalibrationScope(job=3, since=dt.date(2026, 1, 1), interviewers=(5,)), params
+@pytest.mark.django_db
+def test_a_scope_s_dates_and_interviewers_bound_the_shadow_scorecards_not_their_panel():
+    """A qualified scorecard submitted after `until`, in a session whose shadow scorecard is
+    before it, still forms the trainee's panel; so does a panel member the scope's
+    `interviewers` leave out. Without any shadow scorecard in scope nothing is read."""
+    _trained_data(seed=49)
+    shadow = Scorecard.objects.filter(shadow=True).order_by("submitted_at").first()
+    late = Scorecard.objects.filter(session=shadow.session, shadow=False).first()
+    late.submitted_at = shadow.submitted_at + dt.timedelta(days=400)
+    late.save(update_fields=["submitted_at"])
+    scope = CalibrationScope(
+        until=shadow.submitted_at.date(), interviewers=(shadow.interviewer_id,)
     )
-    assert condition.count("x.shadow") == 2 and "s.interviewer_id" not in condition
-    assert params.count(3) == 2 and len(params) == 4
+
+    _, trainees = calibration_report_inputs_load(scope=scope)
+
+    loaded = _loaded_rows(trainees)
+    assert loaded == _orm_rows(scope)
+    assert (late.interviewer_id, late.session_id) in {row[:2] for row in loaded}
+    early = CalibrationScope(until=shadow.submitted_at.date() - dt.timedelta(days=1))
+    shadows_before = Scorecard.objects.filter(
+        shadow=True, submitted_at__lt=shadow.submitted_at.replace(hour=0, minute=0, second=0)
+    )
+    assert not shadows_before.exists()
+    _, nothing = calibration_report_inputs_load(scope=early)
+    assert nothing.rating.size == 0 and nothing.card_shadow.size == 0
+    assert trainee_calibration(nothing) == []
