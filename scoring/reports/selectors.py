@@ -527,11 +527,12 @@ def calibration_report_inputs_load(
     in the same snapshot: the first-submission ratings of the submitted shadow scorecards in the
     scope's job(s) and submission dates and of the qualified scorecards of their sessions.
 
-    The trainees' two statements (their scorecards, their ratings packed like the main ones) run
-    on this connection after the main scorecards statement, while the second connection still
-    reads the main ratings; their criteria and usernames come with the main ones (one statement
-    each). numpy spreads the scorecards' and criteria's columns over the ratings, as for the
-    main arrays."""
+    The trainees' statements (`_trainees_load`: the shadow scorecards, the qualified ones of
+    their sessions, their ratings packed like the main ones) run on this connection after the
+    main scorecards statement, while the second connection still reads the main ratings; their
+    criteria and usernames come with the main ones (one statement each). numpy spreads the
+    scorecards' and criteria's columns over the ratings, as for the main arrays. Inside an outer
+    transaction everything runs here, in that transaction, as for `calibration_inputs_load`."""
     inputs, trainees = _load(scope, trainees=True)
     assert trainees is not None
     return inputs, trainees
