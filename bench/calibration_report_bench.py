@@ -5,7 +5,9 @@ For each database (filled beforehand by `manage.py generate_synthetic_data`), th
      interviewer (the join the report needs) and averages per interviewer (best of --repeat);
   2. runs the report task body (`calibration_report_run_task`) in a fresh subprocess per run and
      reports its wall time, the part spent loading arrays, and the subprocess's peak RSS
-     (ru_maxrss: everything the process held, Django, numpy and scipy included).
+     (ru_maxrss: everything the process held, Django, numpy and scipy included); with shadow
+     scorecards in the data (`generate_synthetic_data --trainee-share`), the wall time of the
+     trainees' load and statistics (`result.trainees`) apart.
 
     DATABASE_URL is given per database:
     .venv/bin/python bench/calibration_report_bench.py \
@@ -47,16 +49,22 @@ def child() -> None:
     from scoring.reports.tasks import calibration_report_run_task
 
     loading = {}
-    load = report_services.calibration_inputs_load
 
-    def timed_load(**kwargs):
-        started = time.perf_counter()
-        inputs = load(**kwargs)
-        loading["seconds"] = time.perf_counter() - started
-        return inputs
+    def timed_loader(load):
+        def timed_load(**kwargs):
+            started = time.perf_counter()
+            inputs = load(**kwargs)
+            loading["seconds"] = time.perf_counter() - started
+            return inputs
 
-    report_services.calibration_inputs_load = timed_load
+        return timed_load
+
+    # Whichever loader the task calls: with the trainees' inputs or without.
+    for name in LOADERS:
+        if hasattr(report_services, name):
+            setattr(report_services, name, timed_loader(getattr(report_services, name)))
     parts = _time_report_parts()
+    _time_trainee_parts(parts)
     json_text = report_services._json_text
 
     def timed_json_text(value):
@@ -76,6 +84,7 @@ def child() -> None:
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     report.refresh_from_db()
     summary = (report.result or {}).get("summary", {})
+    trainees = (report.result or {}).get("trainees", [])
     CalibrationReport.objects.filter(pk=report.pk).delete()
     print(
         json.dumps(
@@ -90,6 +99,8 @@ def child() -> None:
                 "ratings": summary.get("ratings"),
                 "scorecards": summary.get("scorecards"),
                 "interviewers": summary.get("interviewers"),
+                "trainees": len(trainees),
+                "trainee_comparisons": sum(row["comparisons"] for row in trainees),
                 "parts_seconds": {name: round(t, 3) for name, t in parts.items()},
             }
         )
@@ -110,24 +121,45 @@ REPORT_PARTS = (
 )
 
 
+# The task's loader: the statistics' arrays alone (before 2026-11-30) or with the trainees'.
+LOADERS = ("calibration_inputs_load", "calibration_report_inputs_load")
+# The trainees' part (`result.trainees`), (module, function, part name), where the module has it:
+# before 2026-11-30 an ORM read after the statistics and a pure-Python aggregation; after it a
+# load inside the loader (whose wall time overlaps the main ratings statement) and numpy.
+TRAINEE_PARTS = (
+    ("scoring.reports.services", "trainee_ratings_load", "trainees_load"),
+    ("scoring.reports.selectors", "_trainees_load", "trainees_load"),
+    ("scoring.reports.services", "trainee_calibration", "trainees_statistics"),
+)
+
+
+def _timed(parts: dict[str, float], name: str, function):
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            parts[name] = parts.get(name, 0.0) + time.perf_counter() - started
+
+    return wrapper
+
+
+def _time_trainee_parts(parts: dict[str, float]) -> None:
+    import importlib
+
+    for module_name, function, name in TRAINEE_PARTS:
+        module = importlib.import_module(module_name)
+        if hasattr(module, function):
+            setattr(module, function, _timed(parts, name, getattr(module, function)))
+
+
 def _time_report_parts() -> dict[str, float]:
     """Wrap the report's statistics so each call adds its wall time to the returned dict."""
     from scoring.calibration import report as report_module
 
     parts: dict[str, float] = {}
-
-    def timed(name, function):
-        def wrapper(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                parts[name] = parts.get(name, 0.0) + time.perf_counter() - started
-
-        return wrapper
-
     for name in REPORT_PARTS:
-        setattr(report_module, name, timed(name, getattr(report_module, name)))
+        setattr(report_module, name, _timed(parts, name, getattr(report_module, name)))
     build = report_module.build_report
 
     def timed_build(*args, **kwargs):
@@ -191,6 +223,8 @@ def main() -> None:
                 "ratings": runs[0]["ratings"],
                 "scorecards": runs[0]["scorecards"],
                 "interviewers": runs[0]["interviewers"],
+                "trainees": runs[0]["trainees"],
+                "trainee_comparisons": runs[0]["trainee_comparisons"],
                 "floor_s": floor,
                 "task_s": wall,
                 "task_runs_s": [round(r["wall_seconds"], 2) for r in runs],
@@ -205,6 +239,9 @@ def main() -> None:
             name: round(statistics.median(r["parts_seconds"].get(name, 0.0) for r in runs), 3)
             for name in runs[0]["parts_seconds"]
         }
+        rows[-1]["trainee_parts_runs_s"] = [
+            {k: v for k, v in r["parts_seconds"].items() if k.startswith("trainees_")} for r in runs
+        ]
         print(json.dumps(rows[-1]), file=sys.stderr)
     print(
         "| data | ratings | scorecards | interviewers | SQL floor | task (median) | "
@@ -218,6 +255,14 @@ def main() -> None:
             f"(runs {row['task_runs_s']}) | {row['load_s']:.2f} s | "
             f"{row['peak_mib']:.0f} MiB ({row['baseline_mib']:.0f}) | {row['x_floor']:.1f}x |"
         )
+    for row in rows:
+        if row["trainees"]:
+            parts = row["parts_s"]
+            print(
+                f"\n{row['label']}: {row['trainees']} trainees, {row['trainee_comparisons']:,} "
+                f"comparisons; trainees' load {parts.get('trainees_load', 0):.2f} s, statistics "
+                f"{parts.get('trainees_statistics', 0):.2f} s (medians)"
+            )
     if len(rows) == 2:
         small, large = rows
         print(

@@ -11,8 +11,10 @@ numpy does the rest.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import json
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,14 +26,13 @@ import psycopg
 import psycopg.sql
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Max, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Max, QuerySet
 
 from interviews import permissions
 from interviews.models import Loop, LoopTemplate
 from questionbank.models import Question, RubricCriterion
 from scoring.calibration.inputs import CalibrationInputs, distinct_ids
-from scoring.calibration.trainees import RatingRow
+from scoring.calibration.trainees import TraineeInputs
 from scoring.reports.models import CalibrationReport
 from scoring.scorecards.models import CriterionRating, Recommendation, Scorecard
 
@@ -150,20 +151,32 @@ def _card_conditions(scope: CalibrationScope, params: list[Any]) -> list[str]:
     """WHERE terms on the scorecard `s` (and its loop `l`, template `t` when a job is given)."""
     # Shadow scorecards (trainees) stay out of every main statistic (API.md additions, pools).
     where = ["s.status = 'submitted'", "NOT s.shadow"]
+    where += _job_and_date_conditions(scope, params, card="s", template="t")
+    if scope.interviewers:
+        where.append(_in_list("s.interviewer_id", scope.interviewers, params, int))
+    return where
+
+
+def _job_and_date_conditions(
+    scope: CalibrationScope, params: list[Any], *, card: str, template: str
+) -> list[str]:
+    """WHERE terms of the scope's job(s) (on the template alias) and submission dates (on the
+    scorecard alias)."""
+    where = []
     if scope.job is not None:
-        where.append("t.job_id = %s")
+        where.append(f"{template}.job_id = %s")
         params.append(int(scope.job))
     if scope.jobs is not None:
         # An empty scope matches nothing (a hiring manager on no team).
-        where.append(_in_list("t.job_id", scope.jobs, params, int) if scope.jobs else "FALSE")
+        where.append(
+            _in_list(f"{template}.job_id", scope.jobs, params, int) if scope.jobs else "FALSE"
+        )
     if scope.since is not None:
-        where.append("s.submitted_at >= %s")
+        where.append(f"{card}.submitted_at >= %s")
         params.append(dt.datetime.combine(scope.since, dt.time.min, tzinfo=dt.UTC))
     if scope.until is not None:
-        where.append("s.submitted_at < %s")
+        where.append(f"{card}.submitted_at < %s")
         params.append(dt.datetime.combine(scope.until + dt.timedelta(days=1), dt.time.min, dt.UTC))
-    if scope.interviewers:
-        where.append(_in_list("s.interviewer_id", scope.interviewers, params, int))
     return where
 
 
@@ -203,15 +216,33 @@ def _ratings_sql(scope: CalibrationScope, one_column: bool) -> tuple[str, list[A
     # The first submission (the independent judgment; see CriterionRating): a rating an
     # amendment changed reads its first value, one it added is left out, one it withdrew stays.
     where.append("r.in_first_submission")
-    rating = "COALESCE(r.first_rating, r.rating)"
-    columns = (
-        f"((r.scorecard_id * {_CRITERION_SLOTS} + r.criterion_id) * {_RATING_SLOTS} + {rating})"
-        "::int8"
-        if one_column
-        else f"(r.scorecard_id * {_RATING_SLOTS} + {rating})::int8, r.criterion_id::int8"
-    )
+    columns = _packed_rating_columns(one_column)
     sql = f"SELECT {columns} FROM {t['rating']} r {' '.join(joins)} WHERE {' AND '.join(where)}"
     return sql, params
+
+
+def _packed_rating_columns(one_column: bool) -> str:
+    """The SELECT list of a rating `r` packed with its scorecard and criterion (`_ratings_sql`):
+    its first submitted value."""
+    rating = "COALESCE(r.first_rating, r.rating)"
+    if one_column:
+        return (
+            f"((r.scorecard_id * {_CRITERION_SLOTS} + r.criterion_id) * {_RATING_SLOTS} "
+            f"+ {rating})::int8"
+        )
+    return f"(r.scorecard_id * {_RATING_SLOTS} + {rating})::int8, r.criterion_id::int8"
+
+
+def _unpack_ratings(columns: list[np.ndarray], one_column: bool) -> tuple[np.ndarray, ...]:
+    """Scorecard id, criterion id and rating from `_packed_rating_columns`' one or two columns."""
+    if one_column:
+        (packed,) = columns
+        scorecard_and_criterion, rating = np.divmod(packed, _RATING_SLOTS)
+        scorecard, criterion = np.divmod(scorecard_and_criterion, _CRITERION_SLOTS)
+        return scorecard, criterion, rating
+    packed, criterion = columns
+    scorecard, rating = np.divmod(packed, _RATING_SLOTS)
+    return scorecard, criterion, rating
 
 
 def _packs_in_one_column() -> bool:
@@ -229,14 +260,77 @@ def _ratings_load(
     """Per rating: scorecard id, criterion id and rating, in one or two packed columns (on
     `side`, a connection of its own, when given)."""
     sql, params = _ratings_sql(scope, one_column=one_column)
-    if one_column:
-        (packed,) = _fetch_int_columns(sql, params, 1, side=side)
-        scorecard_and_criterion, rating = np.divmod(packed, _RATING_SLOTS)
-        scorecard, criterion = np.divmod(scorecard_and_criterion, _CRITERION_SLOTS)
-        return scorecard, criterion, rating
-    packed, criterion = _fetch_int_columns(sql, params, 2, side=side)
-    scorecard, rating = np.divmod(packed, _RATING_SLOTS)
-    return scorecard, criterion, rating
+    columns = _fetch_int_columns(sql, params, 1 if one_column else 2, side=side)
+    return _unpack_ratings(columns, one_column)
+
+
+def _shadow_cards_sql(scope: CalibrationScope, params: list[Any]) -> str:
+    """Id, author and session of the submitted shadow scorecards in the scope's job(s) and
+    submission dates. The scope's other filters (interviewers, levels, questions) narrow the
+    main statistics only: a trainee is compared on every question with the whole panel."""
+    t = _tables()
+    joins = ""
+    if scope.needs_template:
+        joins = (
+            f"JOIN {t['loop']} xl ON xl.id = x.loop_id "
+            f"JOIN {t['template']} xt ON xt.id = xl.template_id"
+        )
+    where = ["x.status = 'submitted'", "x.shadow"]
+    where += _job_and_date_conditions(scope, params, card="x", template="xt")
+    return (
+        "SELECT x.id::int8, x.interviewer_id::int8, x.session_id::int8 "
+        f"FROM {t['card']} x {joins} WHERE {' AND '.join(where)}"
+    )
+
+
+def _in_ids(column: str, ids: np.ndarray, params: list[Any]) -> str:
+    """WHERE term: `column` is one of `ids`, passed as one parameter however many: an int8[]
+    on PostgreSQL, a JSON array elsewhere (SQLite's json_each)."""
+    if connection.vendor == "postgresql":
+        params.append(_int_array(ids))
+        return f"{column} = ANY(%s::int8[])"
+    params.append(json.dumps(np.asarray(ids, dtype=np.int64).tolist()))
+    return f"{column} IN (SELECT value FROM json_each(%s))"
+
+
+def _trainees_load(scope: CalibrationScope, one_column: bool) -> tuple[np.ndarray, ...]:
+    """The trainees' comparison, as read: per scorecard its id, author, session and shadow flag
+    (0/1), shadow scorecards in scope (`_shadow_cards_sql`) first, then the submitted qualified
+    ones of their sessions; per first-submission rating of those scorecards its scorecard id,
+    criterion id and rating (packed as the main ratings). Three statements on Django's
+    connection, the later two with the ids found by the ones before (found through indexes on
+    scorecards' sessions and ratings' scorecards: no second scan of the ratings table); one
+    when there is no shadow scorecard."""
+    t = _tables()
+    params: list[Any] = []
+    shadow_id, shadow_interviewer, shadow_session = _fetch_int_columns(
+        _shadow_cards_sql(scope, params), params, 3
+    )
+    if shadow_id.size == 0:
+        return tuple(np.zeros(0, dtype=np.int64) for _ in range(7))
+    params = []
+    sessions = _in_ids("s.session_id", distinct_ids(shadow_session), params)
+    panel_id, panel_interviewer, panel_session = _fetch_int_columns(
+        "SELECT s.id::int8, s.interviewer_id::int8, s.session_id::int8 "
+        f"FROM {t['card']} s WHERE s.status = 'submitted' AND NOT s.shadow AND {sessions}",
+        params,
+        3,
+    )
+    card_id = np.concatenate([shadow_id, panel_id])
+    params = []
+    cards = _in_ids("r.scorecard_id", card_id, params)
+    sql = (
+        f"SELECT {_packed_rating_columns(one_column)} FROM {t['rating']} r "
+        f"WHERE r.in_first_submission AND {cards}"
+    )
+    ratings = _unpack_ratings(_fetch_int_columns(sql, params, 1 if one_column else 2), one_column)
+    return (
+        card_id,
+        np.concatenate([shadow_interviewer, panel_interviewer]),
+        np.concatenate([shadow_session, panel_session]),
+        np.repeat(np.array([1, 0], dtype=np.int64), [shadow_id.size, panel_id.size]),
+        *ratings,
+    )
 
 
 def _in_snapshot(
@@ -430,14 +524,39 @@ def calibration_inputs_load(*, scope: CalibrationScope) -> CalibrationInputs:
     (the snapshot is exported, `_in_snapshot`, so both read the same rows). Inside an outer
     transaction (its rows may be uncommitted) everything runs here, one statement after another.
     """
+    inputs, _ = _load(scope, trainees=False)
+    return inputs
+
+
+def calibration_report_inputs_load(
+    *, scope: CalibrationScope
+) -> tuple[CalibrationInputs, TraineeInputs]:
+    """`calibration_inputs_load`'s arrays and the trainees' comparison (`result.trainees`), read
+    in the same snapshot: the first-submission ratings of the submitted shadow scorecards in the
+    scope's job(s) and submission dates and of the qualified scorecards of their sessions.
+
+    The trainees' statements (`_trainees_load`: the shadow scorecards, the qualified ones of
+    their sessions, their ratings packed like the main ones) run on this connection after the
+    main scorecards statement, while the second connection still reads the main ratings; their
+    criteria and usernames come with the main ones (one statement each). numpy spreads the
+    scorecards' and criteria's columns over the ratings, as for the main arrays. Inside an outer
+    transaction everything runs here, in that transaction, as for `calibration_inputs_load`."""
+    inputs, trainees = _load(scope, trainees=True)
+    assert trainees is not None
+    return inputs, trainees
+
+
+def _load(
+    scope: CalibrationScope, trainees: bool
+) -> tuple[CalibrationInputs, TraineeInputs | None]:
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with transaction.atomic():
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 cursor.execute("SELECT pg_export_snapshot()")
                 (snapshot,) = cursor.fetchone()
-            return _inputs_load(scope, snapshot)
-    return _inputs_load(scope, None)
+            return _inputs_load(scope, snapshot, trainees)
+    return _inputs_load(scope, None, trainees)
 
 
 def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -455,7 +574,9 @@ def _rows_of(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return np.where(ids[order][position] == wanted, order[position], -1)
 
 
-def _inputs_load(scope: CalibrationScope, snapshot: str | None) -> CalibrationInputs:
+def _inputs_load(
+    scope: CalibrationScope, snapshot: str | None, trainees: bool
+) -> tuple[CalibrationInputs, TraineeInputs | None]:
     one_column = _packs_in_one_column()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="calibration-load") as thread:
         ratings = None
@@ -477,6 +598,8 @@ def _inputs_load(scope: CalibrationScope, snapshot: str | None) -> CalibrationIn
             card_recommendation,
             card_amended_after_peer_view,
         ) = _fetch_int_columns(sql, params, 8, ordered=True)
+        # The trainees' statements, while the other connection still reads the main ratings.
+        trainee_columns = _trainees_load(scope, one_column) if trainees else None
         try:
             if ratings is None:
                 raise _NoSecondConnection
@@ -493,7 +616,8 @@ def _inputs_load(scope: CalibrationScope, snapshot: str | None) -> CalibrationIn
     # inside an outer transaction racing a submission) it is left out rather than misplaced.
     if (card < 0).any():
         rating, criterion, card = rating[card >= 0], criterion[card >= 0], card[card >= 0]
-    criteria = distinct_ids(criterion)  # np.unique without sorting 10^6 ratings
+    # np.unique without sorting 10^6 ratings; the trainees' criteria are read with the others.
+    criteria = distinct_ids(criterion, *([trainee_columns[5]] if trainee_columns else []))
     criterion_id, criterion_question, criterion_weight = _criteria_load(criteria)
     criterion_row = _rows_of(criterion_id, criterion)
     loops = np.unique(card_loop)
@@ -511,18 +635,35 @@ def _inputs_load(scope: CalibrationScope, snapshot: str | None) -> CalibrationIn
         decision_loop = decided[:, 0].astype(np.int64)
         decision_hire = (decided[:, 1] == "hire").astype(np.int64)
 
+    # The trainees' scorecards and criteria were read with the main ones; each set of inputs
+    # keeps the usernames and questions of its own ids.
+    interviewers = distinct_ids(card_interviewer)
+    trainee_inputs = None
+    trainee_ids = np.zeros(0, dtype=np.int64)
+    if trainee_columns is not None:
+        trainee_inputs = _trainee_inputs(
+            trainee_columns, criterion_id, criterion_question, criterion_weight
+        )
+        trainee_ids = distinct_ids(trainee_inputs.card_interviewer[trainee_inputs.card_shadow])
     usernames = dict(
         get_user_model()
-        .objects.filter(id__in=np.unique(card_interviewer).tolist())
+        .objects.filter(id__in=distinct_ids(interviewers, trainee_ids).tolist())
         .values_list("id", "username")
     )
+    if trainee_inputs is not None:
+        trainee_inputs = dataclasses.replace(
+            trainee_inputs,
+            usernames={uid: usernames[uid] for uid in trainee_ids.tolist() if uid in usernames},
+        )
+    rated = np.zeros(criterion_id.size, dtype=bool)
+    rated[criterion_row] = True
     question_meta = {
         qid: (slug, level)
         for qid, slug, level in Question.objects.filter(
-            id__in=np.unique(criterion_question).tolist()
+            id__in=np.unique(criterion_question[rated]).tolist()
         ).values_list("id", "slug", "level_id")
     }
-    return CalibrationInputs(
+    inputs = CalibrationInputs(
         rating=rating.astype(np.float64),
         interviewer=card_interviewer[card],
         candidate=card_candidate[card],
@@ -537,52 +678,37 @@ def _inputs_load(scope: CalibrationScope, snapshot: str | None) -> CalibrationIn
         card_amended_after_peer_view=card_amended_after_peer_view.astype(bool),
         decision_loop=decision_loop,
         decision_hire=decision_hire.astype(bool),
-        interviewer_usernames=usernames,
+        interviewer_usernames={
+            uid: usernames[uid] for uid in interviewers.tolist() if uid in usernames
+        },
         question_meta=question_meta,
         weight=criterion_weight[criterion_row],
         submitted_day=card_day[card],
         drift_granularity=scope.granularity,
     )
+    return inputs, trainee_inputs
 
 
-def trainee_ratings_load(*, scope: CalibrationScope) -> tuple[list[RatingRow], dict[int, str]]:
-    """The first-submission ratings of every submitted scorecard (shadow or qualified) in the
-    sessions that have a submitted shadow scorecard in scope (job and submission dates), and the
-    usernames of their trainees: the inputs of `scoring.calibration.trainees`. Two queries."""
-    shadow_cards = Scorecard.objects.filter(status=Scorecard.Status.SUBMITTED, shadow=True)
-    if scope.job is not None:
-        shadow_cards = shadow_cards.filter(loop__template__job_id=scope.job)
-    if scope.jobs is not None:
-        shadow_cards = shadow_cards.filter(loop__template__job_id__in=list(scope.jobs))
-    if scope.since is not None:
-        shadow_cards = shadow_cards.filter(
-            submitted_at__gte=dt.datetime.combine(scope.since, dt.time.min, tzinfo=dt.UTC)
-        )
-    if scope.until is not None:
-        shadow_cards = shadow_cards.filter(
-            submitted_at__lt=dt.datetime.combine(
-                scope.until + dt.timedelta(days=1), dt.time.min, dt.UTC
-            )
-        )
-    rows = [
-        RatingRow(*values)
-        for values in CriterionRating.objects.filter(
-            Q(scorecard__shadow=False) | Q(scorecard_id__in=shadow_cards.values("id")),
-            scorecard__session_id__in=shadow_cards.values("session_id"),
-            scorecard__status=Scorecard.Status.SUBMITTED,
-            in_first_submission=True,
-        )
-        .annotate(first=Coalesce("first_rating", "rating"))
-        .values_list(
-            "scorecard_id",
-            "scorecard__interviewer_id",
-            "scorecard__session_id",
-            "criterion__question_id",
-            "first",
-            "criterion__weight",
-            "scorecard__shadow",
-        )
-    ]
-    trainees = {row.interviewer for row in rows if row.shadow}
-    usernames = dict(get_user_model().objects.filter(id__in=trainees).values_list("id", "username"))
-    return rows, usernames
+def _trainee_inputs(
+    columns: tuple[np.ndarray, ...],
+    criterion_id: np.ndarray,
+    criterion_question: np.ndarray,
+    criterion_weight: np.ndarray,
+) -> TraineeInputs:
+    """`_trainees_load`'s columns as `TraineeInputs`: each rating's scorecard row, its
+    criterion's question and weight (spread from the criteria read with the main ones)."""
+    card_id, card_interviewer, card_session, card_shadow, scorecard, criterion, rating = columns
+    card = _rows_of(card_id, scorecard)
+    # As for the main ratings: a rating without its scorecard (no snapshot) is left out.
+    if (card < 0).any():
+        rating, criterion, card = rating[card >= 0], criterion[card >= 0], card[card >= 0]
+    criterion_row = _rows_of(criterion_id, criterion)
+    return TraineeInputs(
+        card=card,
+        question=criterion_question[criterion_row],
+        rating=rating.astype(np.float64),
+        weight=criterion_weight[criterion_row],
+        card_interviewer=card_interviewer,
+        card_session=card_session,
+        card_shadow=card_shadow.astype(bool),
+    )

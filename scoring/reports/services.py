@@ -38,11 +38,7 @@ from questionbank.models import Level, Question
 from scoring.calibration import report as calibration_statistics
 from scoring.calibration.trainees import trainee_calibration
 from scoring.reports.models import CalibrationReport
-from scoring.reports.selectors import (
-    CalibrationScope,
-    calibration_inputs_load,
-    trainee_ratings_load,
-)
+from scoring.reports.selectors import CalibrationScope, calibration_report_inputs_load
 from webhooks.services import webhook_event_emit
 
 logger = logging.getLogger(__name__)
@@ -283,13 +279,16 @@ def calibration_report_run(*, report_id: int) -> CalibrationReport | None:
     )
     try:
         scope = CalibrationScope.from_filters(filters, job_scope)
-        inputs = calibration_inputs_load(scope=scope)
+        # The trainees' comparison is read in the same snapshot as the main statistics'.
+        inputs, trainee_inputs = calibration_report_inputs_load(scope=scope)
         if inputs.card_interviewer.size == 0 and inputs.rating.size == 0:
             raise CalibrationReportFailed(
                 f"No submitted scorecards match these filters ({scope.describe()}). "
                 "Widen the filters (a longer date range, more interviewers, levels or "
                 "questions) and request a new report."
             )
+        trainees = trainee_calibration(trainee_inputs)
+        del trainee_inputs
         _heartbeat(report_id, attempt, _LOADED_PROGRESS)
 
         def on_progress(percent: int) -> None:
@@ -298,7 +297,7 @@ def calibration_report_run(*, report_id: int) -> CalibrationReport | None:
 
         result = calibration_statistics.build_report(inputs, progress=on_progress)
         del inputs
-        result["trainees"] = trainee_calibration(*trainee_ratings_load(scope=scope))
+        result["trainees"] = trainees
         _finish(
             _owned(report_id, attempt),
             report_id=report_id,

@@ -12,6 +12,15 @@ calibration report fits:
 and the planted severities, abilities and easiness come back with the counts, so tests and
 benchmarks can check what the report recovers.
 
+With `trainee_share` > 0, a pool of the interviewers (qualified) and `trainees` trainees (shadow
+or reverse_shadow members) is written too, and that share of sessions gets one trainee
+(`SessionTrainee`) with a submitted shadow scorecard (`Scorecard.shadow`) rating the same criteria
+by the same model with the trainee's own planted severity (`trainee_severity`): the report's
+`result.trainees` should find each trainee's severity close to minus that value (its sign is
+the other way round: negative there is harsher). Its draws come from a second generator seeded
+from (seed, TRAINEE_STREAM) after every other phase, so the rest of the data set is the same
+with or without trainees, and without them (the default) exactly what it was before.
+
 It runs in phases, each writing its tables whole through `BulkWriter` (COPY on PostgreSQL):
 people; jobs, templates and candidates; sessions with their questions and interviewers;
 scorecards and ratings; and last the loops, whole with their decisions and balance (sessions and
@@ -34,13 +43,16 @@ from django.utils import timezone
 
 from interviews.models import (
     Candidate,
+    InterviewerPool,
     InterviewSession,
     Job,
     JobTeamMember,
     Loop,
     LoopTemplate,
+    PoolMember,
     SessionInterviewer,
     SessionQuestion,
+    SessionTrainee,
 )
 from interviews.services.exposure import question_exposure_add
 from questionbank.models import Level, Question, RubricCriterion
@@ -53,6 +65,8 @@ QUESTIONS_PER_LOOP = SESSIONS_PER_LOOP * QUESTIONS_PER_SESSION
 SESSION_MINUTES = 60
 # A loop needs this many interviewers: up to two per session, nobody in two sessions.
 MIN_INTERVIEWERS = SESSIONS_PER_LOOP * 2
+# Nobody shadows twice in one loop, and every session of a loop may have a trainee.
+MIN_TRAINEES = SESSIONS_PER_LOOP
 JOB_TITLES = (
     ("AI North Star Metric Analyst", Job.Seniority.SENIOR),
     ("Product Data Scientist", Job.Seniority.MID),
@@ -65,6 +79,10 @@ ABILITY_SD = 0.7
 EASINESS_SD = 0.45
 SEVERITY_SD = 0.45
 NOISE_SD = 0.7
+# Trainees vary more than qualified interviewers (that is what their training is for).
+TRAINEE_SEVERITY_SD = 0.6
+# The trainees' random stream: numpy's SeedSequence of (seed, TRAINEE_STREAM).
+TRAINEE_STREAM = 0x7EA1
 BALANCE_NOTE = "Synthetic loop: its questions were drawn at random from the bank, not generated."
 
 
@@ -130,6 +148,18 @@ class Panels:
 @dataclass(frozen=True)
 class Scorecards:
     recommendation_code: np.ndarray  # per seat: 0..3, an index of RECOMMENDATIONS
+    ratings: int
+
+
+@dataclass(frozen=True)
+class Shadows:
+    """The trainees and their shadow scorecards (one per session that has a trainee)."""
+
+    trainee_ids: np.ndarray
+    severity: np.ndarray  # per trainee, planted, + = harsher (as `Truth.severity`)
+    stage: np.ndarray  # per trainee: their status in the pool, "shadow" or "reverse_shadow"
+    pool_id: int
+    scorecards: int
     ratings: int
 
 
@@ -429,65 +459,108 @@ def write_scorecards(
     """A submitted scorecard per seat, rating every criterion of the session's questions by the
     planted model, with a recommendation that follows the interviewer's mean rating."""
     seats = panels.seat_session.size
-    rating_card, rating_criterion, rating = _ratings(rng, panels, truth, bank)
-    # Recommendation: the interviewer's impression (their mean rating, plus noise).
-    card_mean = np.bincount(rating_card, weights=rating, minlength=seats) / np.bincount(
-        rating_card, minlength=seats
+    rating_card, rating_criterion, rating = _ratings(
+        rng, panels, truth, bank, panels.seat_session, truth.severity[panels.seat_person]
     )
-    impression = card_mean + rng.normal(0.0, 0.3, seats)
-    recommendation_code = np.digitize(impression, [1.3, 2.1, 2.9])  # 0..3
+    recommendation_code = _recommendation_codes(rng, rating_card, rating, seats)
     card_ids = writer.reserve_ids(Scorecard, seats)
-    submitted = [
-        panels.session_start[s] + dt.timedelta(minutes=SESSION_MINUTES + 30)
-        for s in panels.seat_session.tolist()
-    ]
-    writer.insert(
-        Scorecard,
-        seats,
-        {
-            "id": card_ids,
-            "session_id": panels.session_ids[panels.seat_session],
-            "loop_id": calendar.loop_ids[panels.session_loop[panels.seat_session]],
-            "interviewer_id": people.interviewer_ids[panels.seat_person],
-            "status": Scorecard.Status.SUBMITTED.value,
-            "overall_recommendation": RECOMMENDATIONS[recommendation_code],
-            "summary": "Synthetic scorecard.",
-            "submitted_at": submitted,
-            "created_at": submitted,
-            "updated_at": submitted,
-        },
+    _insert_scorecards(
+        writer,
+        card_ids=card_ids,
+        card_session=panels.seat_session,
+        author_ids=people.interviewer_ids[panels.seat_person],
+        recommendation_code=recommendation_code,
+        shadow=False,
+        panels=panels,
+        calendar=calendar,
     )
+    _insert_ratings(writer, card_ids[rating_card], bank.criteria[rating_criterion, 0], rating)
+    return Scorecards(recommendation_code=recommendation_code, ratings=int(rating.size))
+
+
+def _recommendation_codes(
+    rng: np.random.Generator, rating_card: np.ndarray, rating: np.ndarray, cards: int
+) -> np.ndarray:
+    """Per scorecard 0..3 (an index of RECOMMENDATIONS): the author's impression, their mean
+    rating plus noise."""
+    card_mean = np.bincount(rating_card, weights=rating, minlength=cards) / np.bincount(
+        rating_card, minlength=cards
+    )
+    impression = card_mean + rng.normal(0.0, 0.3, cards)
+    return np.digitize(impression, [1.3, 2.1, 2.9])
+
+
+def _insert_scorecards(
+    writer: BulkWriter,
+    *,
+    card_ids: np.ndarray,
+    card_session: np.ndarray,
+    author_ids: np.ndarray,
+    recommendation_code: np.ndarray,
+    shadow: bool,
+    panels: Panels,
+    calendar: Calendar,
+) -> None:
+    """Submitted scorecards, one per entry of `card_session` (session indexes), half an hour
+    after their session ended (shadow ones ten minutes later still)."""
+    delay = dt.timedelta(minutes=SESSION_MINUTES + 30 + (10 if shadow else 0))
+    submitted = [panels.session_start[s] + delay for s in card_session.tolist()]
+    values: dict[str, Any] = {
+        "id": card_ids,
+        "session_id": panels.session_ids[card_session],
+        "loop_id": calendar.loop_ids[panels.session_loop[card_session]],
+        "interviewer_id": author_ids,
+        "status": Scorecard.Status.SUBMITTED.value,
+        "overall_recommendation": RECOMMENDATIONS[recommendation_code],
+        "summary": "Synthetic scorecard.",
+        "submitted_at": submitted,
+        "created_at": submitted,
+        "updated_at": submitted,
+    }
+    if shadow:
+        values["shadow"] = True
+    writer.insert(Scorecard, card_ids.size, values)
+
+
+def _insert_ratings(
+    writer: BulkWriter, scorecard_ids: np.ndarray, criterion_ids: np.ndarray, rating: np.ndarray
+) -> None:
     writer.insert(
         CriterionRating,
         rating.size,
         {
             "id": writer.reserve_ids(CriterionRating, rating.size),
-            "scorecard_id": card_ids[rating_card],
-            "criterion_id": bank.criteria[rating_criterion, 0],
+            "scorecard_id": scorecard_ids,
+            "criterion_id": criterion_ids,
             "rating": rating,
         },
     )
-    return Scorecards(recommendation_code=recommendation_code, ratings=int(rating.size))
 
 
 def _ratings(
-    rng: np.random.Generator, panels: Panels, truth: Truth, bank: Bank
+    rng: np.random.Generator,
+    panels: Panels,
+    truth: Truth,
+    bank: Bank,
+    card_session: np.ndarray,
+    card_severity: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(seat index, criterion row, rating) per rating: every criterion of both questions of the
-    session, by every seat, drawn from the planted model."""
-    seats = panels.seat_session.size
-    pair_card = np.repeat(np.arange(seats), QUESTIONS_PER_SESSION)
-    pair_question = panels.question_pick[panels.seat_session].reshape(-1)
+    """(card index, criterion row, rating) per rating: every criterion of both questions of the
+    card's session (`card_session`, session indexes), drawn from the planted model with the
+    author's severity (`card_severity`)."""
+    cards = card_session.size
+    pair_card = np.repeat(np.arange(cards), QUESTIONS_PER_SESSION)
+    pair_question = panels.question_pick[card_session].reshape(-1)
     pair_count = bank.criteria_count[pair_question]
     rating_card = np.repeat(pair_card, pair_count)
     offset = np.arange(rating_card.size) - np.repeat(np.cumsum(pair_count) - pair_count, pair_count)
     rating_criterion = np.repeat(bank.criteria_start[pair_question], pair_count) + offset
-    rating_loop = panels.session_loop[panels.seat_session[rating_card]]
+    rating_loop = panels.session_loop[card_session[rating_card]]
     latent = (
         GRAND_MEAN
         + truth.ability[rating_loop]
         + truth.easiness[rating_criterion]
-        - truth.severity[panels.seat_person[rating_card]]
+        - card_severity[rating_card]
         + rng.normal(0.0, NOISE_SD, rating_card.size)
     )
     return rating_card, rating_criterion, np.clip(np.rint(latent), 0, 4).astype(np.int64)
@@ -532,6 +605,116 @@ def write_loops(
     )
 
 
+def write_trainees(
+    writer: BulkWriter,
+    rng: np.random.Generator,
+    *,
+    trainees: int,
+    trainee_share: float,
+    prefix: str,
+    now: dt.datetime,
+    people: People,
+    panels: Panels,
+    calendar: Calendar,
+    truth: Truth,
+    bank: Bank,
+) -> Shadows:
+    """`trainees` trainee users in one pool with every interviewer (qualified), and in
+    `trainee_share` of the sessions one trainee (SessionTrainee, never two sessions of one loop)
+    with a submitted shadow scorecard rating every criterion of the session's questions by the
+    planted model, with the trainee's planted severity. Precondition: trainees >=
+    SESSIONS_PER_LOOP (a loop may seat a trainee in each of its sessions)."""
+    trainee_ids = writer.reserve_ids(User, trainees)
+    usernames = [f"{prefix}-trainee-{i:05d}" for i in range(trainees)]
+    writer.insert(
+        User,
+        trainees,
+        {
+            "id": trainee_ids,
+            "password": make_password(None),
+            "username": usernames,
+            "email": [f"{name}@example.com" for name in usernames],
+            "date_joined": now,
+        },
+    )
+    membership = User.groups.through
+    writer.insert(
+        membership,
+        trainees,
+        {
+            "id": writer.reserve_ids(membership, trainees),
+            "user_id": trainee_ids,
+            "group_id": Group.objects.get_or_create(name="interviewer")[0].pk,
+        },
+    )
+    severity = rng.normal(0.0, TRAINEE_SEVERITY_SD, trainees)
+    stage = np.where(
+        rng.random(trainees) < 0.5,
+        SessionTrainee.Stage.SHADOW.value,
+        SessionTrainee.Stage.REVERSE_SHADOW.value,
+    )
+    pool_id = int(writer.reserve_ids(InterviewerPool, 1)[0])
+    writer.insert(
+        InterviewerPool, 1, {"id": [pool_id], "name": [f"{prefix} pool"], "created_at": now}
+    )
+    qualified = people.interviewer_ids.size
+    writer.insert(
+        PoolMember,
+        qualified + trainees,
+        {
+            "id": writer.reserve_ids(PoolMember, qualified + trainees),
+            "pool_id": pool_id,
+            "user_id": np.concatenate([people.interviewer_ids, trainee_ids]),
+            "status": np.concatenate(
+                [np.full(qualified, PoolMember.Status.QUALIFIED.value, dtype=object), stage]
+            ),
+            "added_at": now,
+        },
+    )
+    # Who would sit in each session of each loop (distinct within the loop), and which sessions
+    # have a trainee at all.
+    loops = calendar.loop_ids.size
+    sessions = panels.session_ids.size
+    seated = _distinct_picks(rng, loops, trainees, SESSIONS_PER_LOOP).reshape(-1)
+    card_session = np.flatnonzero(rng.random(sessions) < trainee_share)
+    card_trainee = seated[card_session]
+    writer.insert(
+        SessionTrainee,
+        card_session.size,
+        {
+            "id": writer.reserve_ids(SessionTrainee, card_session.size),
+            "session_id": panels.session_ids[card_session],
+            "loop_id": calendar.loop_ids[panels.session_loop[card_session]],
+            "trainee_id": trainee_ids[card_trainee],
+            "pool_id": pool_id,
+            "stage": stage[card_trainee],
+        },
+    )
+    rating_card, rating_criterion, rating = _ratings(
+        rng, panels, truth, bank, card_session, severity[card_trainee]
+    )
+    card_ids = writer.reserve_ids(Scorecard, card_session.size)
+    _insert_scorecards(
+        writer,
+        card_ids=card_ids,
+        card_session=card_session,
+        author_ids=trainee_ids[card_trainee],
+        recommendation_code=_recommendation_codes(rng, rating_card, rating, card_session.size),
+        shadow=True,
+        panels=panels,
+        calendar=calendar,
+    )
+    _insert_ratings(writer, card_ids[rating_card], bank.criteria[rating_criterion, 0], rating)
+    return Shadows(
+        trainee_ids=trainee_ids,
+        severity=severity,
+        stage=stage,
+        pool_id=pool_id,
+        scorecards=int(card_session.size),
+        ratings=int(rating.size),
+    )
+
+
 def loop_balances(loop_questions: np.ndarray, bank: Bank) -> list[dict[str, Any]]:
     """Per loop (a row of question indexes), its balance in the shape the generator writes
     (`interviews.generator.LoopBalance.as_dict`): questions per level in level order, the
@@ -566,11 +749,19 @@ def loop_balances(loop_questions: np.ndarray, bank: Bank) -> list[dict[str, Any]
 
 @transaction.atomic
 def write_synthetic_hiring_data(
-    *, candidates: int, interviewers: int, seed: int, paired_share: float, prefix: str
+    *,
+    candidates: int,
+    interviewers: int,
+    seed: int,
+    paired_share: float,
+    prefix: str,
+    trainee_share: float = 0.0,
+    trainees: int = 0,
 ) -> dict[str, Any]:
     """Write every phase in one transaction and return the planted truth and the counts.
-    Preconditions: `interviewers` >= MIN_INTERVIEWERS and no user named `{prefix}-*` yet. Run
-    `analyze_written_tables` once it is committed."""
+    Preconditions: `interviewers` >= MIN_INTERVIEWERS, no user named `{prefix}-*` yet, and
+    `trainees` >= SESSIONS_PER_LOOP when `trainee_share` > 0. Run `analyze_written_tables` once
+    it is committed."""
     rng = np.random.default_rng(seed)
     writer = BulkWriter()
     now = timezone.now()
@@ -595,6 +786,23 @@ def write_synthetic_hiring_data(
         bank=bank,
         people=people,
     )
+    shadows = None
+    if trainee_share > 0:
+        # A stream of its own, drawn after everything else: the data set without trainees is
+        # the same data set with them, less the trainees.
+        shadows = write_trainees(
+            writer,
+            np.random.default_rng([seed, TRAINEE_STREAM]),
+            trainees=trainees,
+            trainee_share=trainee_share,
+            prefix=prefix,
+            now=now,
+            people=people,
+            panels=panels,
+            calendar=calendar,
+            truth=truth,
+            bank=bank,
+        )
     return planted_summary(
         seed=seed,
         prefix=prefix,
@@ -604,6 +812,7 @@ def write_synthetic_hiring_data(
         bank=bank,
         panels=panels,
         scorecards=scorecards,
+        shadows=shadows,
     )
 
 
@@ -612,7 +821,10 @@ def analyze_written_tables() -> None:
     Fresh bulk loads have no statistics yet; without them the report's joins plan badly."""
     if connection.vendor != "postgresql":
         return
-    tables = [m._meta.db_table for m in (CriterionRating, Scorecard, Loop, InterviewSession)]
+    tables = [
+        m._meta.db_table
+        for m in (CriterionRating, Scorecard, Loop, InterviewSession, SessionTrainee)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(tables)}")
 
@@ -627,10 +839,13 @@ def planted_summary(
     bank: Bank,
     panels: Panels,
     scorecards: Scorecards,
+    shadows: Shadows | None = None,
 ) -> dict[str, Any]:
-    """The planted truth by id (JSON-ready) with the model's parameters and the counts."""
+    """The planted truth by id (JSON-ready) with the model's parameters and the counts; with
+    trainees also theirs (`trainees`), which are not counted in `counts` (the report's main
+    statistics leave shadow scorecards out)."""
     ids = people.interviewer_ids.tolist()
-    return {
+    summary = {
         "seed": seed,
         "prefix": prefix,
         "model": {
@@ -658,3 +873,14 @@ def planted_summary(
             zip(map(str, bank.criteria[:, 0].tolist()), truth.easiness.tolist(), strict=True)
         ),
     }
+    if shadows is not None:
+        trainee_ids = list(map(str, shadows.trainee_ids.tolist()))
+        summary["trainees"] = {
+            "severity_sd": TRAINEE_SEVERITY_SD,
+            "pool": shadows.pool_id,
+            "shadow_scorecards": shadows.scorecards,
+            "shadow_ratings": shadows.ratings,
+            "severity": dict(zip(trainee_ids, shadows.severity.tolist(), strict=True)),
+            "stage": dict(zip(trainee_ids, shadows.stage.tolist(), strict=True)),
+        }
+    return summary

@@ -6,10 +6,11 @@ import pytest
 from django.contrib.auth.models import Group
 
 from interviews.models import Loop, SessionTrainee
-from scoring.calibration.trainees import RatingRow, trainee_calibration
+from scoring.calibration.trainees import TraineeInputs, trainee_calibration
 from scoring.scorecards.models import Scorecard
 from tests.factories import UserFactory, rated_session
 from tests.scoring.calibration_report_helpers import succeeded_report
+from tests.scoring.trainee_reference import RatingRow, trainee_calibration_reference
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +131,9 @@ def test_trainee_severity_and_agreement_on_a_worked_example():
         # A trainee alone in a session: no panel to compare with.
         RatingRow(4, 901, 2, 30, 2, 1.0, True),
     ]
-    result = trainee_calibration(rows, {900: "tina", 901: "theo"})
+    usernames = {900: "tina", 901: "theo"}
+    result = trainee_calibration(TraineeInputs.from_rows(rows, usernames))
+    assert trainee_calibration_reference(rows, usernames) == result
     assert result[1]["username"] == "tina"
     assert result[1]["severity"] == pytest.approx(-1.75)
     assert result[1]["agreement"] == 0.5
