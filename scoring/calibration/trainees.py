@@ -21,8 +21,9 @@ The inputs are flat arrays (`TraineeInputs`, one entry per rating and per scorec
 per (scorecard, question), panel means per (session, question), sums per trainee. Every sum adds
 its terms in the order the ratings come (question scores in the order of their first rating), as
 a one-pass reading of the rows does: the floats are the same to the last bit as a plain Python
-loop's over the same rows (tests/scoring/trainee_reference.py), which matters where d is one
-point in exact arithmetic (7/3 - 4/3 is 1.0000000000000002 in floats: not adjacent).
+loop's over the same rows (tests/scoring/trainee_reference.py). A d of one point in exact
+arithmetic is adjacent even when floats make it a few ulps more (7/3 - 4/3 is
+1.0000000000000002): `ADJACENT_TOLERANCE`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ import numpy as np
 from scoring.calibration.inputs import encode_ids, group_rows
 
 ADJACENT = 1.0
+# Question scores are means of 0..4 ratings: a difference that is exactly one point can come out
+# a few ulps above 1 (7/3 - 4/3 = 1.0000000000000002) and must still count as adjacent.
+ADJACENT_TOLERANCE = 1e-9
 
 _RATING_ALIGNED = ("card", "question", "rating", "weight")
 _CARD_ALIGNED = ("card_interviewer", "card_session", "card_shadow")
@@ -137,7 +141,7 @@ def trainee_calibration(inputs: TraineeInputs) -> list[dict]:
     trainees = trainee_ids.size
     comparisons = np.bincount(trainee, minlength=trainees)
     severity_total = np.bincount(trainee, weights=difference, minlength=trainees)
-    adjacent = np.abs(difference) <= ADJACENT
+    adjacent = np.abs(difference) <= ADJACENT + ADJACENT_TOLERANCE
     adjacent_count = np.bincount(trainee, weights=adjacent.astype(np.float64), minlength=trainees)
     _, first_session = group_rows(trainee, session[shadow][compared])
     sessions = np.bincount(trainee[first_session], minlength=trainees)

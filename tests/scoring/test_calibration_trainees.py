@@ -78,6 +78,25 @@ def test_severity_agreement_and_sessions_of_three_trainees():
     assert tina["agreement"] == pytest.approx(2 / 3)
 
 
+def test_exactly_one_point_from_the_panel_is_adjacent_whatever_the_rounding():
+    """The trainee scores 7/3 (ratings 3, 2, 2), the panel 4/3 (ratings 2, 1, 1): d is exactly
+    1 point, adjacent by the rule |d| <= 1, though 7/3 - 4/3 is 1.0000000000000002 in floats."""
+    rows = [
+        RatingRow(1, 101, 1, 10, 2, 1.0, False),
+        RatingRow(1, 101, 1, 10, 1, 1.0, False),
+        RatingRow(1, 101, 1, 10, 1, 1.0, False),
+        RatingRow(2, 900, 1, 10, 3, 1.0, True),
+        RatingRow(2, 900, 1, 10, 2, 1.0, True),
+        RatingRow(2, 900, 1, 10, 2, 1.0, True),
+    ]
+    assert 7 / 3 - 4 / 3 > 1.0  # the rounding this test is about
+
+    (trainee,) = trainee_calibration(TraineeInputs.from_rows(rows, {900: "tina"}))
+
+    assert trainee["agreement"] == 1.0
+    assert trainee["severity"] == pytest.approx(1.0)
+
+
 def test_a_panel_of_three_is_averaged_and_ties_in_username_go_by_id():
     # Panel 1, 2 and 4 on question 10: mean 7/3; both trainees rate 3: d = 2/3 each.
     rows = [RatingRow(card, 100 + card, 1, 10, r, 1.0, False) for card, r in ((1, 1), (2, 2))]

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
-from scoring.calibration.trainees import ADJACENT
+from scoring.calibration.trainees import ADJACENT, ADJACENT_TOLERANCE
 from scoring.reports.selectors import CalibrationScope
 from scoring.scorecards.models import CriterionRating, Scorecard
 
@@ -75,7 +75,7 @@ def trainee_calibration_reference(
     result = []
     for trainee in trainees:
         diffs = differences[trainee]
-        adjacent = sum(abs(d) <= ADJACENT for d in diffs)
+        adjacent = sum(abs(d) <= ADJACENT + ADJACENT_TOLERANCE for d in diffs)
         result.append(
             {
                 "interviewer": trainee,
