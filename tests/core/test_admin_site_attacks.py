@@ -148,3 +148,13 @@ def test_a_superuser_still_grants_the_admin_role_on_the_site(root, interviewer):
     assert response.status_code == 302, response.content[:3000]
     interviewer.refresh_from_db()
     assert interviewer.is_staff is True
+
+
+def test_staff_cannot_delete_a_superuser_through_the_bulk_delete_action(site, root, interviewer):
+    response = site.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [root.pk, interviewer.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 403
+    assert User.objects.filter(pk__in=[root.pk, interviewer.pk]).count() == 2
