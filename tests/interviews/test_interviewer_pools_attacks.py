@@ -10,8 +10,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from core.models import AuditEvent
-from interviews.models import InterviewerPool, PoolMember
-from tests.factories import UserFactory
+from interviews.models import InterviewerPool, Loop, PoolMember, SessionTrainee
+from tests.factories import UserFactory, rated_session
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,22 @@ def test_a_trainee_interviewer_cannot_promote_himself_by_guessing_ids(
 
     assert answers == {403}  # the role is refused before any pool is looked up: no oracle
     assert PoolMember.objects.get(pool=pool, user=interviewer).status == "shadow"
+
+
+# --- a trainee in a loop -----------------------------------------------------------------------
+
+
+def test_a_trainee_reads_the_loop_but_never_its_decision_note(client_for, other_interviewer):
+    """Interviewers never see a loop's decision_note (API.md additions); a trainee sits in the
+    loop like one, and sees the loop (their kit) but not the note."""
+    plan = rated_session(interviewers=[UserFactory(username="panel_pat")])
+    SessionTrainee.objects.create(session=plan.session, loop=plan.loop, trainee=other_interviewer)
+    Loop.objects.filter(pk=plan.loop.pk).update(
+        status="completed", decision="no_hire", decision_note="Team fit: said no to on-call"
+    )
+
+    response = client_for(other_interviewer).get(f"/api/v1/loops/{plan.loop.pk}/")
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["decision"], response.json()["decision_note"]) == ("no_hire", None)
+    assert b"on-call" not in response.content
