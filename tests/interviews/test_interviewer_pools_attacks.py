@@ -6,12 +6,16 @@ Henry is a hiring manager who is himself a trainee of the pool (hiring managers 
 the training steps exist so that somebody else vouches for him before he scores candidates.
 """
 
+import threading
+
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connections
 
 from core.models import AuditEvent
 from interviews.models import InterviewerPool, Loop, PoolMember, SessionTrainee
 from tests.factories import UserFactory, rated_session
+from tests.locks import row_locked, wait_for_blocked
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +117,43 @@ def test_a_trainee_reads_the_loop_but_never_its_decision_note(client_for, other_
     assert response.status_code == 200, response.content
     assert (response.json()["decision"], response.json()["decision_note"]) == ("no_hire", None)
     assert b"on-call" not in response.content
+
+
+# --- racing ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_promotions_at_once_take_two_steps_never_one_twice(
+    client_for, hiring_manager, henry, interviewer, seed_bank
+):
+    """Two hiring managers press promote on the same shadow at the same moment: both requests
+    are held on the member's row, then go one after the other (shadow -> reverse_shadow ->
+    qualified), never both reading shadow and writing reverse_shadow."""
+    pool = InterviewerPool.objects.create(name="Raced pool")
+    member = PoolMember.objects.create(pool=pool, user=interviewer, status="shadow")
+    clients = [client_for(hiring_manager), client_for(henry)]
+    results: list = [None, None]
+
+    def promote(index: int) -> None:
+        try:
+            response = clients[index].post(f"{URL}{pool.pk}/members/{interviewer.pk}/promote/")
+            results[index] = response.status_code
+        finally:
+            connections.close_all()
+
+    with row_locked(PoolMember._meta.db_table, member.pk) as blocker:
+        threads = [threading.Thread(target=promote, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        wait_for_blocked(blocker, count=2)
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+    assert results == [200, 200]
+    assert PoolMember.objects.get(pk=member.pk).status == "qualified"
+    steps = [
+        event.changes["status"]
+        for event in AuditEvent.objects.filter(action="interviewer_pool.member_promoted")
+    ]
+    assert sorted(steps) == [["reverse_shadow", "qualified"], ["shadow", "reverse_shadow"]]
