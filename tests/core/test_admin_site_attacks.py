@@ -158,3 +158,42 @@ def test_staff_cannot_delete_a_superuser_through_the_bulk_delete_action(site, ro
 
     assert response.status_code == 403
     assert User.objects.filter(pk__in=[root.pk, interviewer.pk]).count() == 2
+
+
+# --- the audit trail -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_with_audit_permissions(staff) -> User:
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="core", codename__endswith="auditevent")
+    )
+    return staff
+
+
+def test_staff_cannot_delete_or_rewrite_the_audit_entry_of_what_he_did(
+    site, staff_with_audit_permissions, interviewer
+):
+    """The trail is kept forever (docs/PRIVACY.md): whoever can act must not be able to remove
+    the record of having acted, even holding every permission on the model."""
+    from core.models import AuditEvent
+
+    site.post(
+        f"/admin/auth/user/{interviewer.pk}/password/",
+        {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    entry = AuditEvent.objects.get(action="user.updated", target_id=str(interviewer.pk))
+    assert site.get(f"/admin/core/auditevent/{entry.pk}/change/").status_code == 200  # readable
+
+    one = site.post(f"/admin/core/auditevent/{entry.pk}/delete/", {"post": "yes"})
+    bulk = site.post(
+        "/admin/core/auditevent/",
+        {"action": "delete_selected", "_selected_action": [entry.pk], "post": "yes"},
+    )
+    changed = site.post(f"/admin/core/auditevent/{entry.pk}/change/", {"action": "nothing"})
+    added = site.post("/admin/core/auditevent/add/", {"action": "user.created"})
+
+    assert one.status_code == 403
+    assert bulk.status_code in (200, 302)  # the action is not offered: nothing selected runs
+    assert (changed.status_code, added.status_code) == (403, 403)
+    assert list(AuditEvent.objects.values_list("pk", "action")) == [(entry.pk, "user.updated")]
