@@ -14,6 +14,18 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action", "target_type")
     readonly_fields = ("created_at", "actor", "action", "target_type", "target_id", "changes")
 
+    # The trail is kept forever (docs/PRIVACY.md) and written by the services only (erasure
+    # rewrites its values there): on the site it is read, never added to, changed or deleted,
+    # whatever model permissions a staff user holds, so nobody removes the record of an act.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 admin.site.unregister(User)
 
