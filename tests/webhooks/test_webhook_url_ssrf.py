@@ -281,3 +281,26 @@ def test_a_redirect_to_an_internal_address_is_not_followed(receiver):
         assert "not followed" in delivery.last_error
     finally:
         receiver_stop(internal)
+
+
+def test_a_name_answering_a_public_and_a_loopback_address_is_not_sent(settings, monkeypatch):
+    """Round-robin DNS with one internal answer among public ones (a resolver or a client may
+    pick any of them): every answer is checked, not only the first."""
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    settings.WEBHOOK_ALLOW_INSECURE = True
+    answer = [["93.184.215.14"]]
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolver(host, port, *args, **kwargs):
+        if host != "mixed.example.test":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in answer[0]]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    delivery = _pending_delivery("http://mixed.example.test/hooks")  # public when saved
+    answer[0] = ["93.184.215.14", "127.0.0.1"]
+
+    delivery = webhook_delivery_send(delivery_id=delivery.pk)
+
+    assert delivery.status == "pending"
+    assert "loopback address (127.0.0.1)" in delivery.last_error
