@@ -99,3 +99,22 @@ def test_the_same_data_in_a_recruiters_report_holds_both_jobs(two_jobs, client_f
         "tom_trainee_of_hannah",
     }
     assert result["summary"]["scorecards"] == 4
+
+
+def test_another_hiring_managers_report_is_404_in_every_form_chart_included(
+    two_jobs, client_for, hiring_manager
+):
+    """Harry guesses the id of Hannah's report (ids are sequential): the JSON, the CSV and the
+    chart all answer 404, as for a report that does not exist."""
+    hannahs = succeeded_report(client_for(hiring_manager))
+    harry = client_for(two_jobs)
+
+    answers = [
+        harry.get(report_url(report_id, suffix))
+        for report_id in (hannahs.pk, hannahs.pk + 1000)
+        for suffix in ("", "export/?format=csv", "chart.png")
+    ]
+
+    assert [a.status_code for a in answers] == [404] * 6
+    assert {a["Content-Type"] for a in answers} == {"application/json"}
+    assert {a.json()["code"] for a in answers} == {"not_found"}
