@@ -197,3 +197,20 @@ def test_staff_cannot_delete_or_rewrite_the_audit_entry_of_what_he_did(
     assert bulk.status_code in (200, 302)  # the action is not offered: nothing selected runs
     assert (changed.status_code, added.status_code) == (403, 403)
     assert list(AuditEvent.objects.values_list("pk", "action")) == [(entry.pk, "user.updated")]
+
+
+def test_staff_cannot_grant_permissions_through_a_group(site, staff):
+    """The same grant as user_permissions, one step removed: give a role's group every
+    permission, then hold that role."""
+    staff.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="auth", codename__endswith="_group")
+    )
+    recruiter = Group.objects.get_or_create(name="recruiter")[0]
+    everything = list(Permission.objects.values_list("pk", flat=True))
+
+    site.post(
+        f"/admin/auth/group/{recruiter.pk}/change/",
+        {"name": "recruiter", "permissions": everything},
+    )
+
+    assert recruiter.permissions.count() == 0
