@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from core.errors import ApplicationError, ErrorCode
 from core.login_limits import login_lockout_error
 from core.models import ApiToken
-from core.permissions import IsAdmin
+from core.permissions import IsAdmin, NewCredentialsNeedASignIn
 from core.selectors import integration_token_list, user_list
 from core.serializers import (
     IntegrationTokenCreatedOutputSerializer,
@@ -96,9 +96,10 @@ class LogoutAllApi(APIView):
 
 
 class IntegrationTokenListCreateApi(generics.GenericAPIView):
-    """The caller's named tokens for scripts and ATS connectors. The token is shown only once."""
+    """The caller's named tokens for scripts and ATS connectors. The token is shown only once.
+    Made with a sign-in token, never with an integration token (NewCredentialsNeedASignIn)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, NewCredentialsNeedASignIn]
     serializer_class = IntegrationTokenOutputSerializer
 
     def get_queryset(self):

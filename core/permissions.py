@@ -2,6 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from core.models import ApiToken
 from core.roles import Role, has_role, is_admin
 
 
@@ -29,3 +30,21 @@ class IsAdmin(BasePermission):
 
 def role_names(*roles: Role) -> str:
     return ", ".join(role.value for role in roles)
+
+
+class NewCredentialsNeedASignIn(BasePermission):
+    """A POST that makes a new credential (an integration token, a calendar feed URL) is refused
+    to a request authenticated by an integration token: such a token lives as long as its owner
+    chose (1..365 days), and one it minted (up to 365 days; a feed URL, until revoked) would
+    outlive it. A sign-in token or the browsable API's session may. Reads and deletes pass."""
+
+    message = (
+        "An integration token cannot make new tokens or calendar feed URLs: sign in with your "
+        "password (POST /api/v1/auth/token/) and send this request with that token."
+    )
+
+    def has_permission(self, request, view) -> bool:
+        if request.method != "POST":
+            return True
+        auth = request.auth
+        return not (isinstance(auth, ApiToken) and auth.kind == ApiToken.Kind.INTEGRATION)

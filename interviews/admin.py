@@ -54,7 +54,10 @@ class LoopAdmin(admin.ModelAdmin):
 
     list_display = ("id", "candidate", "template", "status", "decision", "created_at")
     list_filter = ("status", "decision")
-    readonly_fields = ("seed", "balance")
+    # The decision is made through the API only (POST /loops/{id}/decision/): final once made,
+    # recorded with its author and audited. Here a staff user could rewrite it, or put it in
+    # another person's name (decided_by), with no audit entry.
+    readonly_fields = ("seed", "balance", "decision", "decision_note", "decided_by", "decided_at")
     inlines = [InterviewSessionInline]
 
     def has_change_permission(self, request, obj=None) -> bool:

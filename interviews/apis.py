@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from core.errors import ApplicationError, ErrorCode
 from core.idempotency import idempotent
-from core.permissions import RolePermission
+from core.permissions import NewCredentialsNeedASignIn, RolePermission
 from core.renderers import ICalendarRenderer, JSONErrorsMixin
 from core.roles import Role
 from core.selectors import calendar_feed_of, calendar_feed_owner
@@ -760,9 +760,10 @@ class CalendarFeedApi(JSONErrorsMixin, APIView):
 
 class MyCalendarFeedApi(APIView):
     """The caller's secret calendar URL: whether there is one (GET), a new one replacing any
-    other (POST; the URL is shown only in that answer), none (DELETE)."""
+    other (POST; the URL is shown only in that answer, and not to an integration token: the URL
+    would outlive it), none (DELETE)."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, NewCredentialsNeedASignIn]
 
     @extend_schema(
         operation_id="me_calendar_feed_retrieve", responses={200: CalendarFeedOutputSerializer}

@@ -40,6 +40,14 @@ METADATA_NETWORKS = tuple(
     )
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# IPv6 forms whose last 32 bits are an IPv4 address (Python 3.11's `is_global` calls them
+# public): IPv4-compatible (deprecated, RFC 4291 2.5.5.1; `::` and `::1` excluded) and
+# IPv4-translated (RFC 2765). A stack or a tunnel that still honours them reaches the IPv4 one.
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_IPV4_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+# The local-use NAT64 prefix (RFC 8215): a site's own gateway translates it into its own IPv4
+# network, with a layout only the site knows, so it is private whatever it carries.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 
 
 class AddressRefused(Exception):
@@ -69,13 +77,19 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
         return None
     if address.ipv4_mapped is not None:
         return address.ipv4_mapped
-    if address in _NAT64:
+    if address in _NAT64 or address in _IPV4_TRANSLATED:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address in _IPV4_COMPATIBLE and int(address) > 1:
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     if address.sixtofour is not None:
         return address.sixtofour
     if address.teredo is not None:
         return address.teredo[1]
     return None
+
+
+def _is_public(address: IPAddress) -> bool:
+    return address.is_global and address not in _LOCAL_NAT64
 
 
 def _kind(address: IPAddress) -> str:
@@ -99,7 +113,7 @@ def address_refusal(address: IPAddress) -> str | None:
             return f"a cloud metadata address ({candidate}), which is never allowed"
         if candidate.is_multicast:
             return f"a multicast address ({candidate})"
-        if not settings.WEBHOOK_ALLOW_PRIVATE and not candidate.is_global:
+        if not settings.WEBHOOK_ALLOW_PRIVATE and not _is_public(candidate):
             return f"a {_kind(candidate)} address ({candidate})"
     return None
 

@@ -1,6 +1,11 @@
 """Writes for interviewer pools: the pool, its members, and their training steps (API.md
 additions, Interviewer pools). Members are added with a status (a new trainee starts as a
-shadow), promoted one step at a time (shadow -> reverse_shadow -> qualified) and taken off."""
+shadow), promoted one step at a time (shadow -> reverse_shadow -> qualified) and taken off.
+
+Nobody but an admin vouches for themselves: a hiring manager (who may interview, and so be a
+trainee) cannot promote themselves, nor join a pool past the first step; another hiring manager
+or an admin does it. Otherwise the training steps would be a formality for hiring managers.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import status
 
 from core.errors import ApplicationError, ErrorCode
+from core.roles import is_admin
 from core.services import audit_record
 from interviews.errors import InterviewsErrorCode
 from interviews.models import InterviewerPool, PoolMember
@@ -22,6 +28,17 @@ NEXT_STEP = {
     PoolMember.Status.SHADOW: PoolMember.Status.REVERSE_SHADOW,
     PoolMember.Status.REVERSE_SHADOW: PoolMember.Status.QUALIFIED,
 }
+
+
+def _refuse_vouching_for_oneself(*, actor: User, user_id: int, message: str, field: str) -> None:
+    """403 when a non-admin changes their own training status (module docstring)."""
+    if actor.pk == user_id and not is_admin(actor):
+        raise ApplicationError(
+            ErrorCode.PERMISSION_DENIED,
+            message,
+            {field: ["You cannot change your own training status."]},
+            status_code=status.HTTP_403_FORBIDDEN,
+        )
 
 
 @transaction.atomic
@@ -70,7 +87,16 @@ def interviewer_pool_update(
 def pool_member_add(
     *, actor: User, pool: InterviewerPool, user: User, status_: str = PoolMember.Status.SHADOW
 ) -> PoolMember:
-    """Add a user who may interview to the pool; 409 when they are already a member."""
+    """Add a user who may interview to the pool; 409 when they are already a member. A
+    non-admin may add themselves as a shadow only (403 otherwise)."""
+    if status_ != PoolMember.Status.SHADOW:
+        _refuse_vouching_for_oneself(
+            actor=actor,
+            user_id=user.pk,
+            message=f"You cannot add yourself to pool {pool.pk} as {status_}: join as a shadow "
+            "(leave out status) and ask another hiring manager or an admin to promote you.",
+            field="status",
+        )
     if user.pk not in assignable_interviewer_ids(user_ids=[user.pk]):
         raise ApplicationError(
             InterviewsErrorCode.INVALID_POOL,
@@ -124,7 +150,15 @@ def pool_member_remove(*, actor: User, pool: InterviewerPool, user_id: int) -> N
 @transaction.atomic
 def pool_member_promote(*, actor: User, pool: InterviewerPool, user_id: int) -> PoolMember:
     """Move a trainee one step: shadow -> reverse_shadow -> qualified; 409 once qualified.
-    The member's row lock makes two promotions at once take two steps, never skip one."""
+    The member's row lock makes two promotions at once take two steps, never skip one.
+    A non-admin cannot promote themselves (403)."""
+    _refuse_vouching_for_oneself(
+        actor=actor,
+        user_id=user_id,
+        message=f"You cannot promote yourself in pool {pool.pk}: ask another hiring manager or "
+        "an admin to promote you.",
+        field="user",
+    )
     member = _locked_member(pool, user_id)
     step = NEXT_STEP.get(member.status)
     if step is None:

@@ -77,3 +77,46 @@ def test_another_users_token_is_404_and_survives(client_for, recruiter, hiring_m
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
     assert ApiToken.objects.filter(pk=created["id"]).exists()
+
+
+# --- an attacker holding an integration token --------------------------------------------------
+
+
+@pytest.fixture
+def one_day_token(client_for, recruiter):
+    """A token its owner gave one day to live (a contractor's script, a trial connector)."""
+    response = client_for(recruiter).post(
+        "/api/v1/me/tokens/", {"name": "trial connector", "expires_in_days": 1}, format="json"
+    )
+    client = client_for(None)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
+    return client
+
+
+def test_an_integration_token_cannot_mint_a_longer_lived_one(one_day_token, recruiter):
+    response = one_day_token.post(
+        "/api/v1/me/tokens/", {"name": "mine for a year", "expires_in_days": 365}, format="json"
+    )
+
+    assert response.status_code == 403, response.json()
+    assert "sign in with your password" in response.json()["message"]
+    assert list(
+        ApiToken.objects.filter(user=recruiter, kind="integration").values_list("name", flat=True)
+    ) == ["trial connector"]
+
+
+def test_an_integration_token_cannot_open_a_calendar_feed_that_outlives_it(
+    one_day_token, recruiter
+):
+    from core.models import CalendarFeed
+
+    response = one_day_token.post("/api/v1/me/calendar-feed/")
+
+    assert response.status_code == 403, response.json()
+    assert "sign in with your password" in response.json()["message"]
+    assert not CalendarFeed.objects.filter(user=recruiter).exists()
+
+
+def test_an_integration_token_still_does_its_owners_work(one_day_token):
+    assert one_day_token.get("/api/v1/me/").status_code == 200
+    assert one_day_token.get("/api/v1/me/tokens/").status_code == 200

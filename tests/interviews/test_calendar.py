@@ -301,3 +301,24 @@ def test_calendars_read_a_fixed_number_of_queries(
     # ... and the visible loop, its view rule
     with django_assert_max_num_queries(8):
         assert len(events(theirs.get(f"/api/v1/loops/{loop_id}/calendar.ics"))) == 2
+
+
+def test_an_interviewers_calendars_hold_no_decision_note_and_no_candidate_e_mail(
+    scheduled, client_for, interviewer_pool
+):
+    """Interviewers never see a loop's decision_note (API.md additions); nor is the candidate's
+    address theirs to put in a calendar that syncs to phones and shared accounts."""
+    loop = Loop.objects.get(pk=scheduled["id"])
+    Loop.objects.filter(pk=loop.pk).update(
+        decision="no_hire", decision_note="Salary ask too high, told nobody"
+    )
+    Candidate.objects.filter(pk=loop.candidate_id).update(email="cand.private@example.com")
+    seated = {u for s in scheduled["sessions"] for u in s["interviewers"]}
+    inside = client_for(next(u for u in interviewer_pool if u.pk in seated))
+
+    for path in (f"/api/v1/loops/{loop.pk}/calendar.ics", "/api/v1/me/calendar.ics"):
+        response = inside.get(path)
+        assert events(response), path  # the loop's three, or the caller's own sessions of it
+        unfolded = response.content.replace(b"\r\n ", b"")
+        assert b"Salary ask" not in unfolded, path
+        assert b"cand.private" not in unfolded, path

@@ -168,6 +168,27 @@ def test_a_scored_questions_rubric_change_retires_the_scored_criterion(client_fo
     assert client.post(IMPORT, exported, format="json").json()["questions_updated"] == []
 
 
+def test_an_import_cannot_reweigh_a_scored_criterion_in_place(client_for, hiring_manager):
+    """An attacker's file keeps the text and changes only the weight: past question scores (a
+    scorecard's weighted mean of its criterion ratings) would change if the weight were edited
+    in place, so the scored criterion keeps its weight and is retired instead."""
+    client = client_for(hiring_manager)
+    client.post(IMPORT, small_file(1), format="json")
+    scored = RubricCriterion.objects.get(question__slug="q-00", order=1)
+    CriterionRatingFactory(criterion=scored, rating=4)
+    weight_before = scored.weight
+    changed = small_file(1)
+    changed["questions"][0]["rubric"][0]["weight"] = weight_before * 10
+
+    assert client.post(IMPORT, changed, format="json").json()["questions_updated"] == ["q-00"]
+    scored.refresh_from_db()
+    assert (scored.weight, scored.is_active) == (weight_before, False)
+    assert [(r.rating, r.criterion_id) for r in scored.ratings.all()] == [(4, scored.pk)]
+    assert RubricCriterion.objects.get(
+        question__slug="q-00", is_active=True, order=1
+    ).weight == pytest.approx(weight_before * 10)
+
+
 def test_an_unscored_criterion_is_replaced_not_kept(client_for, hiring_manager):
     client = client_for(hiring_manager)
     client.post(IMPORT, small_file(1), format="json")

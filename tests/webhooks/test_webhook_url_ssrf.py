@@ -60,6 +60,60 @@ def test_internal_addresses_are_refused_when_saved(strict, url, admin_user, clie
     assert WebhookSubscription.objects.count() == 0
 
 
+# IPv6 forms that carry an internal IPv4 address but that Python 3.11's `is_global` calls
+# public: IPv4-compatible (::/96, deprecated), IPv4-translated (::ffff:0:0:0/96, RFC 2765) and
+# the local-use NAT64 prefix (64:ff9b:1::/48, RFC 8215), which a site's own NAT64 gateway
+# translates into its internal IPv4 network.
+CARRIED_IPV4_URLS = [
+    "https://[::7f00:1]/hooks",  # IPv4-compatible 127.0.0.1
+    "https://[::a00:7]/hooks",  # IPv4-compatible 10.0.0.7
+    "https://[::ffff:0:7f00:1]/hooks",  # IPv4-translated 127.0.0.1
+    "https://[::ffff:0:a9fe:a9fe]/latest/meta-data/",  # IPv4-translated metadata
+    "https://[64:ff9b:1::a00:1]/hooks",  # local-use NAT64
+    "https://[64:ff9b:1:a00:1:0:0:0]/hooks",  # local-use NAT64, /48 layout (RFC 6052)
+]
+
+
+@pytest.mark.parametrize("url", CARRIED_IPV4_URLS)
+def test_ipv6_forms_that_carry_an_internal_ipv4_address_are_refused(
+    strict, url, admin_user, client_for
+):
+    response = client_for(admin_user).post(
+        "/api/v1/webhooks/", {"url": url, "events": ["loop.decided"]}, format="json"
+    )
+
+    assert response.status_code == 400, response.json()
+    assert response.json()["code"] == "invalid_webhook_url"
+    assert "url" in response.json()["fields"]
+    assert WebhookSubscription.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://[::a9fe:a9fe]/latest/meta-data/", "https://[::ffff:0:a9fe:a9fe]/latest/meta-data/"],
+)
+def test_metadata_carried_in_ipv6_stays_refused_when_private_ones_are_allowed(
+    settings, url, admin_user, client_for
+):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    response = client_for(admin_user).post(
+        "/api/v1/webhooks/", {"url": url, "events": ["loop.decided"]}, format="json"
+    )
+
+    assert response.status_code == 400, response.json()
+    assert "metadata" in response.json()["message"]
+
+
+def test_nat64_of_a_public_address_is_still_accepted(strict, admin_user, client_for):
+    response = client_for(admin_user).post(
+        "/api/v1/webhooks/",
+        {"url": "https://[64:ff9b::5db8:d70e]/hooks", "events": ["loop.decided"]},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+
+
 def test_a_patch_cannot_move_a_webhook_to_an_internal_address(strict, admin_user, client_for):
     client = client_for(admin_user)
     created = client.post(
@@ -227,3 +281,26 @@ def test_a_redirect_to_an_internal_address_is_not_followed(receiver):
         assert "not followed" in delivery.last_error
     finally:
         receiver_stop(internal)
+
+
+def test_a_name_answering_a_public_and_a_loopback_address_is_not_sent(settings, monkeypatch):
+    """Round-robin DNS with one internal answer among public ones (a resolver or a client may
+    pick any of them): every answer is checked, not only the first."""
+    settings.WEBHOOK_ALLOW_PRIVATE = False
+    settings.WEBHOOK_ALLOW_INSECURE = True
+    answer = [["93.184.215.14"]]
+    real_getaddrinfo = socket.getaddrinfo
+
+    def resolver(host, port, *args, **kwargs):
+        if host != "mixed.example.test":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in answer[0]]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    delivery = _pending_delivery("http://mixed.example.test/hooks")  # public when saved
+    answer[0] = ["93.184.215.14", "127.0.0.1"]
+
+    delivery = webhook_delivery_send(delivery_id=delivery.pk)
+
+    assert delivery.status == "pending"
+    assert "loopback address (127.0.0.1)" in delivery.last_error
