@@ -13,9 +13,10 @@ no ORM here. What the file holds and why:
   moves a session in a calendar (schedule, cancel) touches `updated_at`; `DTSTAMP` and
   `LAST-MODIFIED` are that last change, so the same data always gives the same bytes.
 - `ATTENDEE`s are the session's interviewers as `mailto:` addresses with `CN` (full name, else
-  username); `ORGANIZER` is the job's hiring manager. A user without an e-mail address is no
-  ATTENDEE (a calendar address must be reachable; an invented one would collect replies
-  nobody reads) but is named in the DESCRIPTION with every other interviewer.
+  username), and its trainees as optional participants (`ROLE=OPT-PARTICIPANT`: they shadow,
+  they do not score); `ORGANIZER` is the job's hiring manager. A user without an e-mail
+  address is no ATTENDEE (a calendar address must be reachable; an invented one would collect
+  replies nobody reads) but is named in the DESCRIPTION with every other interviewer.
 - `METHOD:PUBLISH`: a feed to subscribe to, not an invitation; clients send no replies. (RFC
   5546 keeps ATTENDEE out of PUBLISH messages; calendar exports carry them anyway for display,
   and clients show them without sending anything.)
@@ -65,6 +66,8 @@ class CalendarSession:
     candidate_name: str | None
     organizer: CalendarPerson | None
     interviewers: tuple[CalendarPerson, ...]
+    # Trainees shadowing the session: optional attendees (they attend; they do not score).
+    trainees: tuple[CalendarPerson, ...] = ()
 
 
 def loop_revision(session: CalendarSession) -> int:
@@ -85,14 +88,16 @@ def _summary(session: CalendarSession) -> str:
     return f"Interview: {who}{session.job_title} (session {session.session_order})"
 
 
+def _names(people: tuple[CalendarPerson, ...]) -> str:
+    return ", ".join(p.display_name + ("" if p.email else " (no e-mail address)") for p in people)
+
+
 def _description(session: CalendarSession) -> str:
-    names = ", ".join(
-        p.display_name + ("" if p.email else " (no e-mail address)") for p in session.interviewers
-    )
+    shadowing = f"Shadowing: {_names(session.trainees)}.\n" if session.trainees else ""
     return (
         f"Loop {session.loop_id}, session {session.session_order}, for the job "
-        f"{session.job_title}.\nInterviewers: {names or 'none'}.\n"
-        "The interview kit: GET /api/v1/me/sessions/"
+        f"{session.job_title}.\nInterviewers: {_names(session.interviewers) or 'none'}.\n"
+        f"{shadowing}The interview kit: GET /api/v1/me/sessions/"
     )
 
 
@@ -118,6 +123,12 @@ def session_event(session: CalendarSession, *, uid_domain: str) -> Event:
             event.add(
                 "attendee",
                 _address(person, cutype="INDIVIDUAL", role="REQ-PARTICIPANT", rsvp="FALSE"),
+            )
+    for person in session.trainees:
+        if person.email:
+            event.add(
+                "attendee",
+                _address(person, cutype="INDIVIDUAL", role="OPT-PARTICIPANT", rsvp="FALSE"),
             )
     return event
 

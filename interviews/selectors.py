@@ -180,7 +180,11 @@ def _calendar_sessions(sessions: QuerySet[InterviewSession]) -> list[CalendarSes
                 queryset=SessionInterviewer.objects.select_related("interviewer").order_by(
                     "position"
                 ),
-            )
+            ),
+            Prefetch(
+                "session_trainees",
+                queryset=SessionTrainee.objects.select_related("trainee").order_by("id"),
+            ),
         )
         .order_by("scheduled_at", "loop_id", "order")
     )
@@ -206,6 +210,9 @@ def _calendar_sessions(sessions: QuerySet[InterviewSession]) -> list[CalendarSes
                     _calendar_person(seat.interviewer)
                     for seat in session.session_interviewers.all()
                 ),
+                trainees=tuple(
+                    _calendar_person(seat.trainee) for seat in session.session_trainees.all()
+                ),
             )
         )
     return result
@@ -217,14 +224,15 @@ def loop_calendar_sessions(*, loop: Loop) -> list[CalendarSession]:
 
 
 def my_calendar_sessions(*, user: User, now: datetime) -> list[CalendarSession]:
-    """The user's own sessions that have a time, from MY_CALENDAR_PAST_DAYS before `now` on;
-    sessions of cancelled loops are kept (as cancelled events) so subscribed calendars drop them.
+    """The user's own sessions (as a scoring interviewer or a trainee) that have a time, from
+    MY_CALENDAR_PAST_DAYS before `now` on; sessions of cancelled loops are kept (as cancelled
+    events) so subscribed calendars drop them.
     """
     since = now - timedelta(days=MY_CALENDAR_PAST_DAYS)
+    mine = SessionInterviewer.objects.filter(interviewer=user).values("session_id")
+    trained = SessionTrainee.objects.filter(trainee=user).values("session_id")
     return _calendar_sessions(
-        InterviewSession.objects.filter(
-            session_interviewers__interviewer=user, scheduled_at__gte=since
-        )
+        InterviewSession.objects.filter(Q(id__in=mine) | Q(id__in=trained), scheduled_at__gte=since)
     )
 
 

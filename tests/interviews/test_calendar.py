@@ -264,6 +264,27 @@ def test_my_calendar_leaves_out_unscheduled_and_year_old_sessions(client_for, in
     assert list(events(client_for(interviewer).get("/api/v1/me/calendar.ics"))) == [uid(recent.pk)]
 
 
+def test_a_trainees_calendar_holds_the_sessions_they_shadow(client_for, interviewer):
+    """A trainee attends the sessions they shadow: those are in their own calendar, and every
+    calendar of the session names them as an optional attendee."""
+    from interviews.models import SessionTrainee
+
+    trainee = UserFactory(username="tara_trainee", email="tara@example.com")
+    shadowed = InterviewSessionFactory(scheduled_at=MONDAY_NINE)
+    SessionInterviewerFactory(session=shadowed, interviewer=interviewer)
+    SessionTrainee.objects.create(
+        session=shadowed, loop=shadowed.loop, trainee=trainee, stage="shadow"
+    )
+    SessionInterviewerFactory(session=InterviewSessionFactory(scheduled_at=MONDAY_NINE))
+
+    found = events(client_for(trainee).get("/api/v1/me/calendar.ics"))
+    assert list(found) == [uid(shadowed.pk)]
+    for calendar in (found, events(client_for(interviewer).get("/api/v1/me/calendar.ics"))):
+        event = calendar[uid(shadowed.pk)]
+        assert ("mailto:tara@example.com", "tara_trainee") in event["attendees"]
+        assert "Shadowing: tara_trainee" in event["description"]
+
+
 def test_a_user_without_sessions_gets_an_empty_calendar(client_for, outsider):
     response = client_for(outsider).get("/api/v1/me/calendar.ics")
     assert events(response) == {}

@@ -438,6 +438,6 @@ def test_the_feed_reads_a_fixed_number_of_queries(
         session = seat(interviewer, hours=n)
         SessionInterviewerFactory(session=session, interviewer=UserFactory(), position=2)
     path, _ = issue(client_for(interviewer))
-    # the feed with its user, the sessions, their seats with users
-    with django_assert_max_num_queries(3):
+    # the feed with its user, the sessions, their seats with users, their trainees with users
+    with django_assert_max_num_queries(4):
         assert len(events(anonymous_client.get(path))) == sessions
