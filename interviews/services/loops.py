@@ -32,6 +32,7 @@ from interviews.models import (
     LevelQuota,
     Loop,
     LoopTemplate,
+    PoolMember,
     SessionInterviewer,
     SessionQuestion,
     SessionTrainee,
@@ -221,6 +222,24 @@ def _pool_inputs(
     return dataclasses.replace(request, pool=staffing), history
 
 
+def _note_unqualified(plan: LoopPlan, *, pool: InterviewerPool) -> None:
+    """Named interviewers are seated as named (API.md v1); when the template has a pool, a
+    `balance.notes` entry names those seated who are not qualified in it (one query)."""
+    seated = {u for s in plan.sessions for u in s.interviewers}
+    qualified = set(
+        PoolMember.objects.filter(
+            pool=pool, user_id__in=seated, status=PoolMember.Status.QUALIFIED
+        ).values_list("user_id", flat=True)
+    )
+    unqualified = sorted(seated - qualified)
+    if unqualified:
+        names = ", ".join(f"user {u}" for u in unqualified)
+        plan.balance.notes.append(
+            f"Not qualified in the template's pool '{pool.name}' but seated as named: {names}. "
+            "Name qualified members, or leave out `interviewers` to staff the loop from the pool."
+        )
+
+
 def _confirm_weekly_limits(plan: LoopPlan, now: datetime) -> None:
     """Lock the weekly limits of everyone the plan seats (in user id order) and check, under
     the locks, that each still has room this week; raise _WeekFilledMeanwhile otherwise.
@@ -314,6 +333,8 @@ def _loop_generate_attempt(
         raise infeasible_error(exc) from None
     if request.pool is not None:
         _confirm_weekly_limits(plan, now)
+    elif template.interviewer_pool_id is not None:
+        _note_unqualified(plan, pool=template.interviewer_pool)
 
     # The generator's balance has the shape every reader expects; the check keeps it so.
     validate_loop_balance(plan.balance.as_dict())

@@ -305,3 +305,30 @@ def test_staffing_costs_the_same_queries_whatever_the_pools_size(
             )
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_naming_interviewers_not_qualified_in_the_templates_pool_says_so(
+    client_for, hiring_manager, pool_template, candidate, interviewer_pool
+):
+    # Named interviewers are seated as named (API.md v1), but a hiring manager who names a
+    # shadow of the template's pool, or someone outside it, is told who is not qualified there.
+    shadows = [u.pk for u in interviewer_pool[6:]]
+    named = [u.pk for u in interviewer_pool[:2]] + shadows
+    response = _generate(client_for(hiring_manager), pool_template, candidate, interviewers=named)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    seated = {u for session in body["sessions"] for u in session["interviewers"]}
+    assert seated & set(shadows), "the test needs a shadow seated"
+    warning = [n for n in body["balance"]["notes"] if "not qualified" in n.lower()]
+    assert len(warning) == 1, body["balance"]["notes"]
+    assert all(f"user {u}" in warning[0] for u in seated & set(shadows))
+    assert all(f"user {u}" not in warning[0] for u in named[:2])
+
+
+def test_naming_only_qualified_interviewers_adds_no_such_note(
+    client_for, hiring_manager, pool_template, candidate, interviewer_pool
+):
+    named = [u.pk for u in interviewer_pool[:4]]
+    response = _generate(client_for(hiring_manager), pool_template, candidate, interviewers=named)
+    assert response.status_code == 201, response.json()
+    assert not [n for n in response.json()["balance"]["notes"] if "not qualified" in n.lower()]
