@@ -14,7 +14,15 @@ from interviews.services.exposure import question_exposure_asked
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
+    """A job's hiring manager is on its team (API.md additions, hiring teams): jobs are opened,
+    and handed to another hiring manager, through the API (`job_create`, `job_update`), which
+    keep the team; here the hiring manager is read-only and there is no add page."""
+
     list_display = ("id", "title", "seniority", "hiring_manager")
+    readonly_fields = ("hiring_manager",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Candidate)
