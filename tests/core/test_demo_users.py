@@ -87,3 +87,28 @@ def test_prints_a_working_token_per_user(settings, anonymous_client):
     token = line.split("Token ")[1].strip()
     anonymous_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert anonymous_client.get("/api/v1/me/").json()["username"] == "demo_recruiter"
+
+
+def test_demo_users_get_their_roles_in_a_database_without_the_role_groups(settings):
+    # A flushed database (manage.py flush, or a transactional test before this one) has no
+    # role groups: the roles must not be dropped without a word.
+    from django.contrib.auth.models import Group
+
+    Group.objects.all().delete()
+    _create(settings)
+    assert User.objects.filter(groups__name="interviewer").count() == 6
+    assert User.objects.filter(username="demo_recruiter", groups__name="recruiter").exists()
+
+
+def test_a_user_made_over_the_api_keeps_their_roles_without_the_role_groups(client_for, admin_user):
+    from django.contrib.auth.models import Group
+
+    Group.objects.all().delete()
+    response = client_for(admin_user).post(
+        "/api/v1/users/",
+        {"username": "rita_new", "password": "a long new passphrase 9", "roles": ["recruiter"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["roles"] == ["recruiter"]
+    assert User.objects.filter(username="rita_new", groups__name="recruiter").exists()

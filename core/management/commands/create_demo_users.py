@@ -2,10 +2,10 @@
 their usernames, password and API tokens."""
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
-from core.services import token_create
+from core.services import role_groups, token_create
 
 # Six interviewers: enough for the README tour's four-session loop and for a swap or two.
 DEMO_USERS = [
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.is_superuser = is_staff
                 user.save()
-            user.groups.add(*Group.objects.filter(name__in=roles))
+            user.groups.add(*[g for g in role_groups() if g.name in roles])
             _row, token = token_create(user=user)
             role_text = ", ".join(roles) or "admin"
             self.stdout.write(f"  {username:<22} {role_text:<16} Token {token}")
