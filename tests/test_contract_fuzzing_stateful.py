@@ -130,12 +130,12 @@ def world(db, admin_user, hiring_manager, interviewer, other_interviewer):
 
 def _world_for_the_links_to_reach(admin_user, hiring_manager, interviewer, other_interviewer, job):
     """What some operations need to answer with a success, which no fuzzed request makes (the
-    campaign of 2026-11-30 never reached them, docs/RELIABILITY.md): a draft scorecard of the
-    interviewer's own (PATCH, submit: a fuzzed POST /scorecards/ needs the session's criterion
-    ids), a succeeded calibration report (chart.png, export), a webhook with a failed delivery
-    (redeliver, deliveries; no fuzzed URL resolves to a public address here), a pool with a
-    trainee (promote, remove), a team member other than the job's hiring manager (remove), and a
-    template no loop uses (DELETE)."""
+    campaign of 2026-11-30 never reached them, docs/RELIABILITY.md): a complete draft scorecard
+    of the interviewer's own (PATCH, submit, then amend: a fuzzed POST /scorecards/ needs the
+    session's criterion ids), a succeeded calibration report (chart.png, export), a webhook with
+    a failed delivery (deliveries, redeliver; no fuzzed URL resolves to a public address here),
+    a pool with a trainee (promote, remove), a team member other than the job's hiring manager
+    (remove), and a template no loop uses (DELETE)."""
     from interviews.models import Loop
     from scoring.reports.models import CalibrationReport
     from scoring.reports.services import calibration_report_request
@@ -153,7 +153,17 @@ def _world_for_the_links_to_reach(admin_user, hiring_manager, interviewer, other
         .first()
     )
     if draft_session is not None:
-        scoring.scorecard_create(interviewer=interviewer, session_id=draft_session.pk)
+        # Complete, so that submit can succeed (a fuzzed PATCH rarely names the criteria).
+        scoring.scorecard_create(
+            interviewer=interviewer,
+            session_id=draft_session.pk,
+            overall_recommendation="no",
+            ratings=[
+                {"criterion": criterion.pk, "rating": 2, "note": ""}
+                for planned in draft_session.session_questions.all()
+                for criterion in planned.question.criteria.all()
+            ],
+        )
     report = calibration_report_request(requested_by=hiring_manager, filters={})
     calibration_report_run_task(report.pk)
     assert CalibrationReport.objects.get(pk=report.pk).status == "succeeded"
