@@ -160,10 +160,10 @@ def write_operations(users, objects):
             hm,
             "post",
             "/api/v1/loops/{id}/swap/",
-            o["loop"],
+            o["draft_loop"],
             {
-                "session": o["session"],
-                "question_out": o["session_question"],
+                "session": o["draft_session"],
+                "question_out": o["draft_session_question"],
                 "question_in": o["spare_question"],
             },
         ),
@@ -171,9 +171,11 @@ def write_operations(users, objects):
             hm,
             "post",
             "/api/v1/loops/{id}/schedule/",
-            o["loop"],
+            o["draft_loop"],
             {
-                "sessions": [{"id": o["session"], "scheduled_at": "2026-12-01T10:00:00Z"}],
+                "sessions": [
+                    {"id": o["draft_session"], "scheduled_at": "2026-12-01T10:00:00Z"},
+                ],
             },
         ),
         (hm, "post", "/api/v1/loops/{id}/decision/", o["loop"], {"decision": "hire", "note": "n"}),
@@ -280,7 +282,7 @@ def write_operations(users, objects):
             "/api/v1/users/",
             {
                 "username": "newu",
-                "email": "a@b.c",
+                "email": "a@example.com",
                 "password": "correct horse battery 9",
                 "roles": ["interviewer"],
                 "is_active": True,
@@ -293,12 +295,17 @@ def write_operations(users, objects):
             "/api/v1/users/{id}/",
             users["other_interviewer"].pk,
             {
-                "email": "a@b.c",
+                "email": "a@example.com",
                 "roles": ["interviewer"],
                 "is_active": True,
             },
         ),
-        (hm, "post", "/api/v1/candidates/", {"name": "N", "email": "a@b.c", "external_id": "x1"}),
+        (
+            hm,
+            "post",
+            "/api/v1/candidates/",
+            {"name": "N", "email": "a@example.com", "external_id": "x1"},
+        ),
         (hm, "patch", "/api/v1/candidates/{id}/", o["candidate"], {"name": "N2"}),
         (admin, "post", "/api/v1/candidates/{id}/erase/", o["candidate"], {"reason": "asked"}),
         (admin, "post", "/api/v1/levels/", {"slug": "lv2", "name": "Lv2", "order": 7}),
@@ -362,6 +369,11 @@ def test_near_valid_bodies_get_no_5xx_and_a_documented_status(
     }
     draft = Scorecard.objects.get(interviewer=interviewer)
     sessions = InterviewSession.objects.filter(loop=world).order_by("id")
+    # The other candidate's loop is still a draft: its questions can be swapped, it can be
+    # scheduled. (POST /scorecards/ stays a 409: the interviewer's one seat has their draft.)
+    draft_session = (
+        InterviewSession.objects.exclude(loop=world).filter(loop__status="draft").order_by("id")[0]
+    )
     objects = {
         "job": Job.objects.get().pk,
         "template": LoopTemplate.objects.order_by("id").first().pk,
@@ -378,10 +390,15 @@ def test_near_valid_bodies_get_no_5xx_and_a_documented_status(
         "session": sessions[0].pk,
         "other_session": sessions[1].pk,
         "session_question": sessions[0].session_questions.first().question_id,
-        "spare_question": Question.objects.exclude(session_questions__session__loop=world)
+        "spare_question": Question.objects.exclude(
+            session_questions__session__loop=draft_session.loop_id
+        )
         .first()
         .pk,
         "webhook": WebhookSubscription.objects.get().pk,
+        "draft_loop": draft_session.loop_id,
+        "draft_session": draft_session.pk,
+        "draft_session_question": draft_session.session_questions.first().question_id,
     }
     clients = {}
     failures, requests = [], 0
