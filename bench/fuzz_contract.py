@@ -10,7 +10,8 @@ tests/test_contract_fuzzing_stateful.py instead: schemathesis follows the schema
 bench/results/fuzz_contract_stateful.json.
 
 Prints and writes bench/results/fuzz_contract.json: operations fuzzed, examples tried, status
-codes seen, the number of 5xx (must be 0) and the tests that failed with their first error line;
+codes seen, the number of 5xx (must be 0), the tests that failed with their first error line, and
+which of the schema's operations were never called or never answered with a 2xx;
 the whole pytest output goes to bench/results/fuzz_contract.log (not committed). Exits non-zero
 when pytest found a failure. `--workers N` spreads the operations over N pytest-xdist processes
 (each with its own test database).
@@ -81,6 +82,10 @@ def main() -> int:
     for call in calls:  # the stateful test writes one line per operation and status, with a count
         statuses[call["status"]] += call.get("count", 1)
     output = pytest.stdout + pytest.stderr
+    by_operation: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    for call in calls:
+        by_operation[call["operation"]][call["status"]] += call.get("count", 1)
+    in_schema = _schema_operations(args.database_url)
     failed = [line[len("FAILED ") :] for line in output.splitlines() if line.startswith("FAILED ")]
     summary = {
         "examples_per_operation_and_role": args.examples,
@@ -91,6 +96,12 @@ def main() -> int:
         "stateful": args.stateful,
         "status_codes": dict(sorted(statuses.items())),
         "server_errors_5xx": sum(n for code, n in statuses.items() if 500 <= code < 600),
+        "operations_never_called": sorted(in_schema - set(by_operation)),
+        "operations_without_a_2xx": {
+            operation: dict(sorted(counts.items()))
+            for operation, counts in sorted(by_operation.items())
+            if not any(code < 300 for code in counts)
+        },
         "workers": args.workers,
         "pytest_summary": pytest.stdout.strip().splitlines()[-1] if pytest.stdout else "",
         "failed": failed,
@@ -103,6 +114,22 @@ def main() -> int:
     out.with_suffix(".log").write_text(output)
     print(json.dumps(summary, indent=2))
     return pytest.returncode
+
+
+def _schema_operations(database_url: str) -> set[str]:
+    """ "METHOD /path" of every operation in the schema (the app's own, as the tests load it)."""
+    code = (
+        "import django, json; django.setup();"
+        "from drf_spectacular.generators import SchemaGenerator;"
+        "paths = SchemaGenerator().get_schema(request=None, public=True)['paths'];"
+        "print(json.dumps([f'{m.upper()} {p}' for p, ops in paths.items() for m in ops"
+        " if m in ('get', 'post', 'put', 'patch', 'delete')]))"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    return set(json.loads(out.stdout.strip().splitlines()[-1])) if out.returncode == 0 else set()
 
 
 if __name__ == "__main__":

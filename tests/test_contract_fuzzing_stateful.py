@@ -124,7 +124,80 @@ def world(db, admin_user, hiring_manager, interviewer, other_interviewer):
         ratings=[{"criterion": c, "rating": 3, "note": ""} for c in criteria],
         submit=True,
     )
+    _world_for_the_links_to_reach(admin_user, hiring_manager, interviewer, other_interviewer, job)
     return loop
+
+
+def _world_for_the_links_to_reach(admin_user, hiring_manager, interviewer, other_interviewer, job):
+    """What some operations need to answer with a success, which no fuzzed request makes (the
+    campaign of 2026-11-30 never reached them, docs/RELIABILITY.md): a complete draft scorecard
+    of the interviewer's own (PATCH, submit, then amend: a fuzzed POST /scorecards/ needs the
+    session's criterion ids), a succeeded calibration report (chart.png, export), a webhook with
+    a failed delivery (deliveries, redeliver; no fuzzed URL resolves to a public address here),
+    a pool with a trainee (promote, remove), a team member other than the job's hiring manager
+    (remove), and a template no loop uses (DELETE)."""
+    from interviews.models import Loop
+    from scoring.reports.models import CalibrationReport
+    from scoring.reports.services import calibration_report_request
+    from scoring.reports.tasks import calibration_report_run_task
+    from webhooks.events import PING
+    from webhooks.models import WebhookDelivery, WebhookSubscription
+    from webhooks.services import secret_generate
+
+    draft_session = (
+        InterviewSession.objects.filter(
+            interviewers=interviewer, loop__status=Loop.Status.SCHEDULED
+        )
+        .exclude(scorecards__interviewer=interviewer)
+        .order_by("id")
+        .first()
+    )
+    if draft_session is not None:
+        # Complete, so that submit can succeed (a fuzzed PATCH rarely names the criteria).
+        scoring.scorecard_create(
+            interviewer=interviewer,
+            session_id=draft_session.pk,
+            overall_recommendation="no",
+            ratings=[
+                {"criterion": criterion.pk, "rating": 2, "note": ""}
+                for planned in draft_session.session_questions.all()
+                for criterion in planned.question.criteria.all()
+            ],
+        )
+    report = calibration_report_request(requested_by=hiring_manager, filters={})
+    calibration_report_run_task(report.pk)
+    assert CalibrationReport.objects.get(pk=report.pk).status == "succeeded"
+    # Saved as a row: the service resolves the URL's host, and nothing resolves in CI.
+    subscription = WebhookSubscription.objects.create(
+        url="https://receiver.example/hooks",
+        events=["loop.scheduled"],
+        secret=secret_generate(),
+        created_by=admin_user,
+    )
+    WebhookDelivery.objects.create(
+        subscription=subscription,
+        event=PING,
+        message_id="msg_world_ping",
+        payload={"type": PING, "timestamp": "2026-11-30T00:00:00Z", "data": {}},
+        status=WebhookDelivery.Status.FAILED,
+        attempts=1,
+        last_status_code=500,
+        next_attempt_at=None,
+    )
+    pool = planning.interviewer_pool_create(actor=admin_user, name="Analytics panel")
+    planning.pool_member_add(actor=admin_user, pool=pool, user=other_interviewer)
+    planning.job_team_member_add(
+        actor=admin_user, job=job, user=other_interviewer, role="coordinator"
+    )
+    planning.loop_template_create(
+        actor=hiring_manager,
+        name="Phone screen",
+        job=job,
+        level_quotas={"beginner": 1},
+        session_count=1,
+        session_minutes=30,
+        interviewers_per_session=1,
+    )
 
 
 def _token(user) -> str:

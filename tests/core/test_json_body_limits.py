@@ -84,3 +84,38 @@ def test_an_unknown_charset_is_read_as_utf8(client_for, hiring_manager):
     )
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
+
+
+# Found by the exploratory campaign of 2026-11-30 (docs/RELIABILITY.md): JSON may spell a lone
+# UTF-16 surrogate (`"\ud800"`), which Python parses into a str that cannot be encoded as UTF-8.
+# A choice field's error echoes the value, and rendering that error was a 500 (UnicodeEncodeError)
+# on every choice field: POST /jobs/ `seniority`, POST /jobs/{id}/team/ `role`, the pool member
+# `status`, PATCH/POST scorecards `overall_recommendation`, POST /loops/{id}/decision/ `decision`,
+# the calibration report's `filters.granularity`; an unknown key with one (an unknown filter) too.
+LONE_SURROGATE_BODIES = [
+    # the exact bodies the campaign sent (admin: POST /jobs/; hiring manager: the report)
+    ("admin_user", "/api/v1/jobs/", b'{"title": "J", "seniority": "\\ud800", "hiring_manager": 1}'),
+    ("hiring_manager", "/api/v1/calibration-reports/", b'{"filters": {"granularity": "\\ud800"}}'),
+    # in a key, and a low surrogate alone, and a pair in the wrong order
+    ("hiring_manager", "/api/v1/calibration-reports/", b'{"filters": {"\\udc00x": 1}}'),
+    ("admin_user", "/api/v1/jobs/", b'{"title": "J", "seniority": "a\\udfffb"}'),
+    ("admin_user", "/api/v1/jobs/", b'{"title": "J", "seniority": "\\ude00\\ud83d"}'),
+]
+
+
+@pytest.mark.parametrize(("role", "path", "raw"), LONE_SURROGATE_BODIES)
+def test_a_lone_surrogate_anywhere_in_the_body_is_a_400_naming_where(
+    request, client_for, role, path, raw
+):
+    client = client_for(request.getfixturevalue(role))
+    body = assert_malformed(post_raw(client, path, raw))
+    assert "surrogate" in body["message"]
+    assert "\\u" in body["message"]  # the place is written out, escaped, never the raw character
+
+
+def test_a_surrogate_pair_is_a_character_like_any_other(client_for, hiring_manager):
+    # U+1F600 written as its UTF-16 pair: one valid character, not refused.
+    body = b'{"slug": "smile", "name": "Smile \\ud83d\\ude00"}'
+    response = post_raw(client_for(hiring_manager), "/api/v1/competencies/", body)
+    assert response.status_code == 201, response.json()
+    assert response.json()["name"] == "Smile \U0001f600"
