@@ -48,18 +48,6 @@ def strict(settings):
     settings.WEBHOOK_ALLOW_INSECURE = False
 
 
-@pytest.mark.parametrize("url", INTERNAL_URLS)
-def test_internal_addresses_are_refused_when_saved(strict, url, admin_user, client_for):
-    response = client_for(admin_user).post(
-        "/api/v1/webhooks/", {"url": url, "events": ["loop.decided"]}, format="json"
-    )
-
-    assert response.status_code == 400, response.json()
-    assert response.json()["code"] == "invalid_webhook_url"
-    assert "url" in response.json()["fields"]
-    assert WebhookSubscription.objects.count() == 0
-
-
 # IPv6 forms that carry an internal IPv4 address but that Python 3.11's `is_global` calls
 # public: IPv4-compatible (::/96, deprecated), IPv4-translated (::ffff:0:0:0/96, RFC 2765) and
 # the local-use NAT64 prefix (64:ff9b:1::/48, RFC 8215), which a site's own NAT64 gateway
@@ -74,10 +62,8 @@ CARRIED_IPV4_URLS = [
 ]
 
 
-@pytest.mark.parametrize("url", CARRIED_IPV4_URLS)
-def test_ipv6_forms_that_carry_an_internal_ipv4_address_are_refused(
-    strict, url, admin_user, client_for
-):
+@pytest.mark.parametrize("url", INTERNAL_URLS + CARRIED_IPV4_URLS)
+def test_internal_addresses_are_refused_when_saved(strict, url, admin_user, client_for):
     response = client_for(admin_user).post(
         "/api/v1/webhooks/", {"url": url, "events": ["loop.decided"]}, format="json"
     )
