@@ -202,22 +202,27 @@ class QuestionBankExportOutputSerializer(serializers.Serializer):
     questions = BankQuestionOutputSerializer(many=True)
 
 
-def _positions(items, key: str) -> dict[str, list[int]]:
+def _positions(items, key: str, fold_case: bool = False) -> dict[str, list[int]]:
     """{value of `key`: the indexes of the file's items that have it} (non-objects skipped).
-    Values are trimmed as the fields trim them, so " q1" and "q1" are the same slug."""
+    Values are trimmed as the fields trim them, so " q1" and "q1" are the same slug; with
+    `fold_case` (names, which the create endpoints compare case-insensitively) they are
+    lowercased too, so "Expert" and "EXPERT" are the same name."""
     positions: dict[str, list[int]] = {}
     for index, item in enumerate(items if isinstance(items, list) else []):
         if isinstance(item, dict) and isinstance(item.get(key), str):
-            positions.setdefault(item[key].strip(), []).append(index)
+            value = item[key].strip()
+            positions.setdefault(value.lower() if fold_case else value, []).append(index)
     return positions
 
 
-def _duplicate_of(positions: dict[str, list[int]], value: str, section: str) -> str | None:
+def _duplicate_of(
+    positions: dict[str, list[int]], value: str, section: str, shown: str | None = None
+) -> str | None:
     indexes = positions.get(value, [])
     if len(indexes) < 2:
         return None
     where = ", ".join(f"{section}.{i}" for i in indexes)
-    return f"'{value}' appears {len(indexes)} times in the file ({where}); list it once."
+    return f"'{shown or value}' appears {len(indexes)} times in the file ({where}); list it once."
 
 
 class _BankFileItemMixin:
@@ -301,7 +306,7 @@ class BankFileContext:
             for section in ("levels", "competencies", "questions")
         }
         self.names = {
-            section: _positions(document.get(section), "name")
+            section: _positions(document.get(section), "name", fold_case=True)
             for section in ("levels", "competencies")
         }
         self.known = {
@@ -325,7 +330,7 @@ class BankFileContext:
                     ]
                 }
             )
-        problem = _duplicate_of(self.names[section], name, section)
+        problem = _duplicate_of(self.names[section], name.lower(), section, shown=name)
         if problem:
             raise serializers.ValidationError({"name": [problem]})
         return attrs

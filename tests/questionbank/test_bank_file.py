@@ -250,6 +250,21 @@ def test_the_same_slug_twice_in_a_file_names_both_places(client_for, hiring_mana
     assert "(questions.1, questions.4)" in body["fields"]["questions.4.slug"][0]
 
 
+def test_two_new_names_that_differ_only_in_case_are_one_name_twice(client_for, hiring_manager):
+    # POST /levels/ and /competencies/ compare names case-insensitively; a file does the same.
+    bad = small_file(1)
+    bad["levels"] += [
+        {"slug": "expert", "name": "Expert", "order": 7},
+        {"slug": "expert-2", "name": "EXPERT", "order": 8},
+    ]
+    response = client_for(hiring_manager).post(IMPORT, bad, format="json")
+    assert response.status_code == 400, response.json()
+    fields = response.json()["fields"]
+    assert {"levels.1.name", "levels.2.name"} <= set(fields), fields
+    assert "(levels.1, levels.2)" in fields["levels.2.name"][0]
+    assert not Level.objects.filter(slug__in=["expert", "expert-2"]).exists()
+
+
 def test_slugs_are_compared_as_the_fields_trim_them(client_for, hiring_manager):
     padded = small_file(2)
     padded["questions"][1]["slug"] = " q-00 "
