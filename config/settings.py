@@ -100,6 +100,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     # django.contrib.admin, whose site revokes tokens on its own-password page (core/admin_site.py).
     "core.admin_apps.AdminConfig",
+    # manage.py changepassword revoking tokens too; before django.contrib.auth, whose command
+    # of the same name it replaces (core/passwords/apps.py).
+    "core.passwords",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -157,3 +157,19 @@ def test_an_admins_own_password_changed_on_the_admin_site_revokes_their_tokens(c
     assert client_with(stolen).get("/api/v1/me/").status_code == 401
     # The admin site's own session is kept (Django updates its hash), so they are not signed out.
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_changepassword_command_revokes_the_users_tokens(interviewer, monkeypatch):
+    from django.core.management import call_command
+
+    from core.models import AuditEvent
+
+    stolen = sign_in("ivan_interviewer")
+    answers = iter([NEW_PASSWORD, NEW_PASSWORD])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    call_command("changepassword", "ivan_interviewer")
+    interviewer.refresh_from_db()
+    assert interviewer.check_password(NEW_PASSWORD)
+    assert client_with(stolen).get("/api/v1/me/").status_code == 401
+    entry = AuditEvent.objects.get(action="user.updated", target_id=str(interviewer.pk))
+    assert entry.changes == {"password": "changed", "tokens_revoked": 1}
